@@ -1,0 +1,1 @@
+"""Test support: real processes (Azurite, the local Functions host) on free loopback ports."""
