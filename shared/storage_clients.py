@@ -10,6 +10,7 @@ Retries are short and bounded: a storage outage must turn into a quick 503, not 
 from __future__ import annotations
 
 import threading
+from typing import Callable, TypeVar
 
 from azure.storage.blob import BlobServiceClient, LinearRetry
 
@@ -47,3 +48,16 @@ def blob_service() -> BlobServiceClient:
             _client = BlobServiceClient.from_connection_string(
                 get_settings().storage_connection_string, **CLIENT_OPTIONS)
         return _client
+
+
+T = TypeVar("T")
+
+
+def run_with_storage(operation: Callable[[BlobServiceClient], T]) -> T:
+    """Run ``operation`` with the shared client.
+
+    Every storage call of the app goes through here, so that credential problems are handled in
+    one place (a rotated key: the client is rebuilt from a freshly read secret and the operation is
+    retried once).
+    """
+    return operation(blob_service())
