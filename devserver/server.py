@@ -27,7 +27,7 @@ from devserver.errors import StartupError
 from devserver.hostconfig import HostConfig, load_host_config
 from devserver.invocation import Invoker
 from devserver.keys import load_key_store, secrets_folder
-from devserver.loader import install_app_package, load_function
+from devserver.loader import FunctionLoadError, install_app_package, load_function
 from devserver.localsettings import apply_to_environment, read_local_settings
 from devserver.routing import RouteTable, compile_route
 from devserver.throttle import RequestQueue
@@ -97,8 +97,10 @@ def build_state(app_root: Path, config: HostConfig, environ: MutableMapping[str,
         try:
             loaded: object = load_function(app_root, spec)
         except Exception as exc:  # noqa: BLE001 - like the worker: log, keep the host up, fail calls
-            log.error("Function '%s' failed to load; its invocations will fail (500):\n%s", spec.name,
-                      "".join(traceback.format_exception(exc)).rstrip())
+            detail = (str(exc) if isinstance(exc, FunctionLoadError)
+                      else "".join(traceback.format_exception(exc)).rstrip())
+            log.error("Function '%s' failed to load; its invocations will fail (500): %s",
+                      spec.name, detail)
             loaded = exc
         functions[spec.name] = HostedFunction(spec, loaded)
 
@@ -122,7 +124,7 @@ def build_state(app_root: Path, config: HostConfig, environ: MutableMapping[str,
 def ready_message(base_url: str, config: HostConfig, specs: Sequence[FunctionSpec],
                   state: HostState) -> str:
     """The ready line followed by each function's methods and URL, like ``func start`` prints."""
-    lines = [f"devserver ready: listening on {base_url} ({len(specs)} functions, authorization "
+    lines = [f"devserver ready: listening on {base_url} (functions: {len(specs)}, authorization "
              f"{'on' if state.key_store else 'off'}, thread pool "
              f"{state.invoker.executor._max_workers}):"]  # noqa: SLF001 - for display only
     for spec in specs:

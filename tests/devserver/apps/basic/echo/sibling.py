@@ -1,0 +1,3 @@
+"""Imported relatively (``from . import sibling``) as the worker allows."""
+
+GREETING = "hello from sibling"
