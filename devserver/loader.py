@@ -108,6 +108,9 @@ def _check_signature(spec: FunctionSpec, main: Callable[..., Any]) -> LoadedFunc
 
     out_parameters = []
     for param_name, binding in bound.items():
+        if binding is not spec.trigger and binding.type != "http":
+            raise FunctionLoadError(name, f"binding {param_name} has type \"{binding.type}\": the "
+                                          f"local host serves HTTP triggers and outputs only")
         annotation = annotations.get(param_name)
         if binding.direction == "out":
             if annotation is not None and not _is_out(annotation):

@@ -16,6 +16,7 @@ import threading
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import MutableMapping, Sequence
 
@@ -70,7 +71,7 @@ def configure_logging() -> None:
     logging.getLogger("azure").setLevel(logging.WARNING)
 
 
-def _int_setting(environ: MutableMapping[str, str], name: str, default: int | None) -> int | None:
+def _int_setting(environ: MutableMapping[str, str], name: str, default: int) -> int:
     """A positive integer setting; an invalid value is ignored with a warning, as the host does."""
     raw = environ.get(name)
     if not raw:
@@ -85,8 +86,16 @@ def _int_setting(environ: MutableMapping[str, str], name: str, default: int | No
     return default
 
 
-def build_state(app_root: Path, config: HostConfig, environ: MutableMapping[str, str],
-                enable_auth: bool) -> tuple[HostState, list[FunctionSpec], ThreadPoolExecutor]:
+@dataclass(frozen=True)
+class BuiltHost:
+    state: HostState
+    specs: list[FunctionSpec]
+    executor: ThreadPoolExecutor
+    thread_count: int
+
+
+def build_host(app_root: Path, config: HostConfig, environ: MutableMapping[str, str],
+               enable_auth: bool) -> BuiltHost:
     """Discover and load the functions and assemble the pipeline's state."""
     specs = discover_functions(app_root, environ)
     routes = RouteTable(compile_route(spec.name, config.route_prefix, spec.route, spec.methods)
@@ -109,7 +118,9 @@ def build_state(app_root: Path, config: HostConfig, environ: MutableMapping[str,
         key_store = load_key_store(secrets_folder(app_root, environ))
         log.info("Authorization is on: keys are read from %s", key_store.folder)
 
-    threads = _int_setting(environ, "PYTHON_THREADPOOL_THREAD_COUNT", None)
+    # The worker's default on Python 3.9+ is the executor's own: min(32, cpu_count + 4).
+    threads = _int_setting(environ, "PYTHON_THREADPOOL_THREAD_COUNT",
+                           min(32, (os.cpu_count() or 1) + 4))
     executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix=THREAD_NAME_PREFIX)
     state = HostState(
         routes=routes, functions=functions,
@@ -118,15 +129,14 @@ def build_state(app_root: Path, config: HostConfig, environ: MutableMapping[str,
         key_store=key_store,
         body_limit=_int_setting(environ, "FUNCTIONS_REQUEST_BODY_SIZE_LIMIT", DEFAULT_BODY_LIMIT),
         homepage_disabled=environ.get("AzureWebJobsDisableHomepage", "").lower() == "true")
-    return state, specs, executor
+    return BuiltHost(state, specs, executor, threads)
 
 
-def ready_message(base_url: str, config: HostConfig, specs: Sequence[FunctionSpec],
-                  state: HostState) -> str:
+def ready_message(base_url: str, config: HostConfig, built: BuiltHost) -> str:
     """The ready line followed by each function's methods and URL, like ``func start`` prints."""
+    state, specs = built.state, built.specs
     lines = [f"devserver ready: listening on {base_url} (functions: {len(specs)}, authorization "
-             f"{'on' if state.key_store else 'off'}, thread pool "
-             f"{state.invoker.executor._max_workers}):"]  # noqa: SLF001 - for display only
+             f"{'on' if state.key_store else 'off'}, thread pool {built.thread_count}):"]
     for spec in specs:
         methods = ",".join(sorted(spec.methods)) if spec.methods else "ALL"
         prefix = f"{config.route_prefix}/" if config.route_prefix else ""
@@ -166,22 +176,22 @@ def main(argv: Sequence[str] | None = None) -> int:
                               "AZURE_FUNCTIONS_ENVIRONMENT": "Development"}, environ)
         config = load_host_config(app_root, environ)
         os.chdir(app_root)  # the worker runs with the app root as working directory
-        state, specs, executor = build_state(app_root, config, environ, args.enable_auth)
+        built = build_host(app_root, config, environ, args.enable_auth)
     except StartupError as exc:
         print(f"devserver: cannot start: {exc}", file=sys.stderr, flush=True)
         return 2
 
     server = _Server(uvicorn.Config(
-        FunctionsApp(state), host=args.host, port=port, http="h11", ws="none", lifespan="off",
+        FunctionsApp(built.state), host=args.host, port=port, http="h11", ws="none", lifespan="off",
         log_config=None, access_log=False, server_header=False,
         timeout_graceful_shutdown=GRACEFUL_SECONDS),
-        ready_message(f"http://{display_host}:{port}", config, specs, state))
+        ready_message(f"http://{display_host}:{port}", config, built))
     # uvicorn re-raises the captured signal after its graceful shutdown; these handlers absorb it
     # so the executor is shut down below and the exit status is 0.
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: None)
     server.run()
-    _stop_executor(executor)
+    _stop_executor(built.executor)
     return 0 if server.started else 1
 
 

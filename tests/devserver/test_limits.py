@@ -79,9 +79,10 @@ def _peak_rss(pid: int) -> int:
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc for peak RSS")
-def test_90_mb_upload_and_download_peak_memory_under_twice_the_body() -> None:
+def test_90_mb_upload_and_download_peak_memory_about_one_body() -> None:
     """The body is received into one preallocated buffer handed to the function as ``bytes`` and
-    sent back in memoryview slices: the host's peak RSS grows by about one body, not three."""
+    sent back in memoryview slices: the host's peak RSS grows by about one body (the brief allows
+    3x; 1.5x is asserted so that a single extra copy of the body — 2x — fails)."""
     size = 90 * MB
     with AppHost(app_root=APPS / "basic") as host, client_for(host) as http:
         assert http.get("/api/mirror", params={"n": "16"}).content == bytes(16)  # warm up
@@ -96,5 +97,5 @@ def test_90_mb_upload_and_download_peak_memory_under_twice_the_body() -> None:
         peak_growth = _peak_rss(host.process.pid) - baseline
     print(f"peak RSS growth: upload+echo {upload_growth / size:.2f}x body, "
           f"after download {peak_growth / size:.2f}x body")
-    assert upload_growth < 2 * size
-    assert peak_growth < 2 * size
+    assert upload_growth < 1.5 * size
+    assert peak_growth < 1.5 * size
