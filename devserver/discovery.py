@@ -9,14 +9,13 @@ run (docs/local-host.md). Sources: ``Utility.cs`` (name regexes, ``ValidateBindi
 """
 from __future__ import annotations
 
-import json
 import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from devserver.errors import StartupError
+from devserver.errors import StartupError, read_json_object
 
 log = logging.getLogger("devserver")
 
@@ -74,13 +73,7 @@ def _read_function(directory: Path, environ: Mapping[str, str]) -> FunctionSpec 
         raise StartupError(f"'{name}' is not a valid function name: function folder names must "
                            f"match {FUNCTION_NAME.pattern} (case-insensitive) and not be 'host'.")
     config_path = directory / "function.json"
-    try:
-        raw = json.loads(config_path.read_text(encoding="utf-8-sig"))
-    except json.JSONDecodeError as exc:
-        raise StartupError(f"Function '{name}': {config_path} is not valid JSON: {exc}") from None
-    if not isinstance(raw, dict):
-        raise StartupError(f"Function '{name}': {config_path} must hold a JSON object.")
-    config = {key.lower(): value for key, value in raw.items()}
+    config = {key.lower(): value for key, value in read_json_object(config_path).items()}
     if config.get("excluded") is True:
         log.info("Function '%s' is excluded (\"excluded\": true).", name)
         return None

@@ -8,14 +8,13 @@ local host uses.
 """
 from __future__ import annotations
 
-import json
 import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from devserver.errors import StartupError
+from devserver.errors import StartupError, parse_json_object
 
 log = logging.getLogger("devserver")
 
@@ -71,12 +70,7 @@ def _read_host_json(path: Path) -> dict[str, Any]:
     if not text.strip():
         # The host replaces an empty host.json with its default document.
         return {"version": "2.0"}
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise StartupError(f"Unable to parse host configuration file '{path}': {exc}") from None
-    if not isinstance(document, dict):
-        raise StartupError(f"Unable to parse host configuration file '{path}': not a JSON object.")
+    document = parse_json_object(text, path)
     if "version" not in document:
         raise StartupError(f"The host.json file is missing the required 'version' property. "
                            f"See https://aka.ms/functions-hostjson for steps to migrate the "

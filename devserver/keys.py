@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from devserver.errors import StartupError
+from devserver.errors import StartupError, read_json_object
 
 log = logging.getLogger("devserver")
 
@@ -95,24 +95,14 @@ def load_key_store(folder: Path) -> KeyStore:
         host_path.write_text(json.dumps(document, indent=2), encoding="utf-8")
         host_path.chmod(0o600)
         log.warning("Generated new host keys in %s (read them there; they are not printed).", host_path)
-    host = _read(host_path)
+    host = read_json_object(host_path)
     master = _key_value(host_path, host.get("masterKey"))
     function_keys = {}
     for path in sorted(folder.glob("*.json")):
         if path.name.lower() != "host.json":
-            function_keys[path.stem.lower()] = _key_list(path, _read(path).get("keys"))
+            function_keys[path.stem.lower()] = _key_list(path, read_json_object(path).get("keys"))
     return KeyStore(folder, master, _key_list(host_path, host.get("functionKeys")),
                     _key_list(host_path, host.get("systemKeys")), function_keys)
-
-
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise StartupError(f"Cannot read the secrets file {path}: {exc}") from None
-    if not isinstance(document, dict):
-        raise StartupError(f"The secrets file {path} must hold a JSON object.")
-    return document
 
 
 def _key_value(path: Path, entry: Any) -> str:

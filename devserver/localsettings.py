@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, MutableMapping
 
-from devserver.errors import StartupError
+from devserver.errors import StartupError, read_json_object
 
 log = logging.getLogger("devserver")
 
@@ -33,12 +33,7 @@ def read_local_settings(path: Path) -> LocalSettings:
     if not path.is_file():
         log.warning("No settings file at %s: starting without local settings.", path)
         return LocalSettings()
-    try:
-        document = json.loads(path.read_text(encoding="utf-8-sig"))
-    except json.JSONDecodeError as exc:
-        raise StartupError(f"Unable to parse {path}: {exc}") from None
-    if not isinstance(document, dict):
-        raise StartupError(f"{path} must hold a JSON object.")
+    document = read_json_object(path)
     if document.get("IsEncrypted") is True:
         raise StartupError(f"{path} is encrypted (IsEncrypted: true); the local host reads only "
                            f"plain settings files ('func settings decrypt' turns it back).")

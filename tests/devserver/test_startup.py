@@ -24,7 +24,7 @@ REFUSALS = {
         {"version": "1.0"}, OK, "is an invalid value for host.json 'version'"),
     "host.json without version": (
         {"extensions": {"http": {"routePrefix": "api"}}}, OK, "missing the required 'version'"),
-    "host.json not JSON": ("{version", OK, "Unable to parse host configuration file"),
+    "host.json not JSON": ("{version", OK, "Unable to parse"),
     "route under admin": (
         None, {"f": http_function(route="admin/things")}, "conflicts with one or more built in routes"),
     "route starting with runtime": (
