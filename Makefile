@@ -5,6 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP_PY  := $(VENV)/.installed
 STAMP_NPM := node_modules/.installed
+STAMP_IAC := .venv-iac/.installed
 
 .PHONY: setup run test bench soak clean help
 
@@ -14,12 +15,19 @@ help:
 	@echo "make bench  - the benchmarks in bench/ (ratios against baselines measured in the same run)"
 	@echo "make soak   - the bounded load run (60 s, 32 clients, loopback only)"
 
-setup: $(STAMP_PY) $(STAMP_NPM)
+setup: $(STAMP_PY) $(STAMP_NPM) $(STAMP_IAC)
 
 $(STAMP_PY): requirements.txt requirements-dev.txt devserver/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# IaC linters (checkov, kubernetes-validate, hadolint) in their own venv: checkov's pins clash with the app's.
+$(STAMP_IAC): requirements-iac.txt
+	test -x .venv-iac/bin/python || $(PYTHON) -m venv .venv-iac
+	.venv-iac/bin/python -m pip install --quiet --upgrade pip
+	.venv-iac/bin/python -m pip install --quiet -r requirements-iac.txt
 	touch $@
 
 $(STAMP_NPM): package.json package-lock.json
