@@ -12,7 +12,7 @@ from jsonschema import Draft7Validator
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SCHEMAS = PROJECT_ROOT.parent / "shared" / "schemas"
 FIXTURE_APPS = PROJECT_ROOT / "tests" / "devserver" / "apps"
-APP_ROOTS = [PROJECT_ROOT, *sorted(path for path in FIXTURE_APPS.iterdir() if path.is_dir())]
+APP_ROOTS = [PROJECT_ROOT, *sorted(path.parent for path in FIXTURE_APPS.glob("*/host.json"))]
 
 pytestmark = pytest.mark.skipif(not SCHEMAS.is_dir(),
                                 reason=f"the SchemaStore schemas are not beside the clone ({SCHEMAS})")
