@@ -28,7 +28,7 @@ from devserver.errors import StartupError
 from devserver.hostconfig import HostConfig, load_host_config
 from devserver.invocation import Invoker
 from devserver.keys import load_key_store, secrets_folder
-from devserver.loader import FunctionLoadError, install_app_package, load_function
+from devserver.loader import FunctionLoadError, LoadedFunction, install_app_package, load_function
 from devserver.localsettings import apply_to_environment, read_local_settings
 from devserver.routing import RouteTable, compile_route
 from devserver.throttle import RequestQueue
@@ -104,7 +104,7 @@ def build_host(app_root: Path, config: HostConfig, environ: MutableMapping[str, 
     functions = {}
     for spec in specs:
         try:
-            loaded: object = load_function(app_root, spec)
+            loaded: LoadedFunction | Exception = load_function(app_root, spec)
         except Exception as exc:  # noqa: BLE001 - like the worker: log, keep the host up, fail calls
             detail = (str(exc) if isinstance(exc, FunctionLoadError)
                       else "".join(traceback.format_exception(exc)).rstrip())
