@@ -1,4 +1,4 @@
-"""Static checks with registry packages: hadolint, kubernetes-validate and checkov.
+"""Static checks with registry packages: hadolint, kubernetes-validate, checkov and shellcheck.
 
 checkov must report no failed check on infra/ (Bicep), the Kubernetes manifests and the
 Dockerfile; every check it skips must carry a justification in its skip comment.
@@ -18,6 +18,13 @@ MIN_JUSTIFICATION_WORDS = 4
 def test_dockerfile_passes_hadolint() -> None:
     result = run_tool("hadolint", "--no-color", "Dockerfile")
     assert result.returncode == 0 and not result.stdout.strip(), result.stdout + result.stderr
+
+
+def test_deploy_scripts_pass_shellcheck() -> None:
+    scripts = sorted(str(p.relative_to(PROJECT_ROOT)) for p in (PROJECT_ROOT / "scripts").glob("*.sh"))
+    assert {"scripts/deploy.sh", "scripts/teardown.sh"} <= set(scripts)
+    result = run_tool("shellcheck", "--severity=style", *scripts)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_kubernetes_manifests_validate_strictly() -> None:
