@@ -127,17 +127,28 @@ def test_health_answers_from_the_image(image_client: httpx.Client, image_app: Ap
     assert response.json()["status"] == "ok"
 
 
-def test_upload_and_classify_from_the_image(image_client: httpx.Client, image_app: AppHost,
-                                            image_models: Path, model_dir: Path) -> None:
-    shutil.copytree(model_dir, image_models, dirs_exist_ok=True)
-    upload = image_client.post("/resources", params={"name": "scene.tif"}, content=_scene_tiff(),
-                               headers={"Content-Type": "image/tiff"})
+@pytest.fixture(scope="module")
+def scene_id(image_app: AppHost) -> str:
+    """A scene uploaded through the image's app (the upload is what test_upload checks)."""
+    with httpx.Client(base_url=image_app.base_url + "/api", timeout=120) as http:
+        upload = http.post("/resources", params={"name": "scene.tif"}, content=_scene_tiff(),
+                           headers={"Content-Type": "image/tiff"})
     assert upload.status_code == 201, upload.text + image_app.logs()[-3000:]
-    scene_id = upload.json()["id"]
+    return upload.json()["id"]
 
+
+def test_upload_from_the_image(image_client: httpx.Client, scene_id: str) -> None:
+    record = image_client.get(f"/resources/{scene_id}")
+    assert record.status_code == 200 and record.json()["name"] == "scene.tif"
+    content = image_client.get(f"/resources/{scene_id}/content")
+    assert content.status_code == 200 and content.content == _scene_tiff()
+
+
+def test_classify_from_the_image(image_client: httpx.Client, image_app: AppHost, scene_id: str,
+                                 image_models: Path, model_dir: Path) -> None:
+    shutil.copytree(model_dir, image_models, dirs_exist_ok=True)
     stored = image_client.post(f"/classify/{scene_id}")
     assert stored.status_code == 201, stored.text + image_app.logs()[-3000:]
-    assert stored.headers["Location"]
     result = image_client.get(stored.headers["Location"].split("/api", 1)[-1])
     assert result.status_code == 200 and result.json()["kind"] == "classification"
 
