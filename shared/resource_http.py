@@ -84,12 +84,12 @@ def requested_span(req: func.HttpRequest, record: ResourceRecord) -> ByteSpan | 
         start = max(0, size - suffix)
         return ByteSpan(start, size - start)
     start = int(first)
-    end = size - 1 if last == "" else int(last)
-    if end < start:
+    if last != "" and int(last) < start:
         return None  # invalid range-spec: the header is ignored
     if start >= size:
         raise _unsatisfiable(size)
-    return ByteSpan(start, min(end, size - 1) - start + 1)
+    end = size - 1 if last == "" else min(int(last), size - 1)
+    return ByteSpan(start, end - start + 1)
 
 
 def _unsatisfiable(size: int) -> Problem:

@@ -44,13 +44,14 @@ import hashlib
 import json
 import logging
 import os
+import random
 import re
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Any, Callable, Mapping, Protocol, TypeVar
+from typing import Any, Callable, Iterator, Mapping, Protocol, TypeVar
 
 from azure.core import MatchConditions
 from azure.core.exceptions import (HttpResponseError, ResourceExistsError, ResourceModifiedError,
@@ -71,7 +72,11 @@ FORMAT_VERSION = "1"
 BLOCK_SIZE = 8 * 1024 * 1024
 UPLOAD_CONCURRENCY = 4
 DOWNLOAD_CONCURRENCY = 4
-MAX_ATTEMPTS = 5
+# Attempts of one read-modify-write under contention, with jittered exponential backoff between
+# them. Each attempt re-reads the state and a writer only loses to another writer's commit, so
+# up to MAX_ATTEMPTS writers racing on one resource all succeed; beyond that losers get 409.
+MAX_ATTEMPTS = 12
+BACKOFF_SECONDS = 0.005
 MAX_NAME_LENGTH = 255
 MAX_MODEL_VERSION_LENGTH = 128
 MAX_CONTENT_TYPE_LENGTH = 255
@@ -170,6 +175,14 @@ def _conflict() -> Problem:
 def _precondition_failed(header: str) -> Problem:
     return Problem(412, f"The {header} precondition does not hold for the resource's current "
                         f"state; fetch it again for its current ETag.", slug="precondition-failed")
+
+
+def _attempts() -> Iterator[int]:
+    """Attempt numbers for a retried write, sleeping a jittered, growing pause between them."""
+    for attempt in range(MAX_ATTEMPTS):
+        if attempt:
+            time.sleep(random.uniform(0, BACKOFF_SECONDS * 2 ** min(attempt, 5)))
+        yield attempt
 
 
 def new_resource_id() -> str:
@@ -315,10 +328,10 @@ class _Position:
             document = json.loads(_unb64(cursor))
         except (ValueError, binascii.Error):
             raise _invalid_cursor("it is not a cursor this API issued") from None
-        if not (isinstance(document, dict) and document.get("v") == 1
-                and isinstance(document.get("t"), (str, type(None)))
-                and isinstance(document.get("a"), (str, type(None)))
-                and (document["a"] is None or _UUID_TEXT.match(document["a"]))):
+        if not (isinstance(document, dict) and set(document) == {"v", "o", "k", "t", "a"}
+                and document["v"] == 1 and isinstance(document["t"], (str, type(None)))
+                and (document["a"] is None
+                     or isinstance(document["a"], str) and _UUID_TEXT.match(document["a"]))):
             raise _invalid_cursor("it is not a cursor this API issued")
         if document.get("o") != _owner_tag(owner):
             raise _invalid_cursor("it belongs to another caller's listing")
@@ -370,7 +383,7 @@ class ResourceStore:
         """Read the record, let ``plan`` choose the bytes (it may raise a Problem, e.g. 412/416),
         and download exactly those bytes of exactly that version (retried if it changed)."""
         resource_id = normalize_id(resource_id)
-        for _ in range(MAX_ATTEMPTS):
+        for _ in _attempts():
             record = self.get(owner, resource_id)
             chosen = plan(record)
             span = chosen.span
@@ -483,7 +496,7 @@ class ResourceStore:
         update is lost; with ``If-Match`` the loser of a race gets 412.
         """
         resource_id = normalize_id(resource_id)
-        for _ in range(MAX_ATTEMPTS):
+        for _ in _attempts():
             current = self.get(owner, resource_id)
             conditions.allows(current.etag)
             wanted = change(current)
@@ -507,7 +520,7 @@ class ResourceStore:
                conditions: Preconditions = Preconditions()) -> None:
         """Delete the resource (404 when absent). Results made from a deleted scene are kept."""
         resource_id = normalize_id(resource_id)
-        for _ in range(MAX_ATTEMPTS):
+        for _ in _attempts():
             current = self.get(owner, resource_id)
             conditions.allows(current.etag)
             try:
@@ -533,7 +546,7 @@ class ResourceStore:
         name = None if name is None else validate_name(name)
         metadata = None if metadata is None else validate_metadata(metadata, self.max_metadata_bytes)
         digest: str | None = None
-        for _ in range(MAX_ATTEMPTS):
+        for _ in _attempts():
             current = self._current(owner, resource_id)
             conditions.allows(current.etag if current else None)
             if current is not None and current.kind != kind:
