@@ -54,6 +54,11 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "SECRET_CACHE_TTL_SECONDS", "300",
         "How long a secret read from Key Vault is reused before it is fetched again."),
     SettingSpec(
+        "IDENTITY_DISABLE_INSTANCE_DISCOVERY", "false",
+        "true: DefaultAzureCredential trusts AZURE_AUTHORITY_HOST without Microsoft's instance "
+        "discovery (Azure Stack Hub, private clouds, the tests' local token endpoint). Leave false "
+        "in Azure."),
+    SettingSpec(
         "RESOURCES_CONTAINER", "resources",
         "Blob container holding scenes and classification results (created on first use)."),
     SettingSpec(
@@ -131,6 +136,10 @@ def _sensor(value: str) -> str | None:
     return value if value in ("micasense", "sentinel2") else None
 
 
+def _boolean(value: str) -> bool | None:
+    return {"true": True, "false": False}.get(value.strip().lower())
+
+
 def _sha256_list(value: str) -> tuple[str, ...] | None:
     digests = tuple(part.strip().lower() for part in value.split(",") if part.strip())
     ok = all(len(d) == 64 and all(c in "0123456789abcdef" for c in d) for d in digests)
@@ -146,6 +155,7 @@ class Settings:
     storage_secret_name: str
     storage_connection_string: str | None = field(repr=False)
     secret_cache_ttl_seconds: float
+    identity_disable_instance_discovery: bool
     resources_container: str
     models_container: str
     default_sensor: str
@@ -167,6 +177,8 @@ class Settings:
             storage_connection_string=_raw(env, "STORAGE_CONNECTION_STRING"),
             secret_cache_ttl_seconds=float(_parse(env, "SECRET_CACHE_TTL_SECONDS", _positive_float,
                                                   "a positive number of seconds")),
+            identity_disable_instance_discovery=bool(_parse(
+                env, "IDENTITY_DISABLE_INSTANCE_DISCOVERY", _boolean, "true or false")),
             resources_container=str(_raw(env, "RESOURCES_CONTAINER")),
             models_container=str(_raw(env, "MODELS_CONTAINER")),
             default_sensor=str(_parse(env, "DEFAULT_SENSOR", _sensor, "micasense or sentinel2")),

@@ -69,6 +69,7 @@ var applicationSettings = {
   STORAGE_SECRET_NAME: storageSecretName
   STORAGE_CONNECTION_STRING: ''
   SECRET_CACHE_TTL_SECONDS: '300'
+  IDENTITY_DISABLE_INSTANCE_DISCOVERY: 'false'
   RESOURCES_CONTAINER: resourcesContainerName
   MODELS_CONTAINER: modelsContainerName
   DEFAULT_SENSOR: defaultSensor
