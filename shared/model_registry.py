@@ -45,7 +45,7 @@ from azure.storage.blob import ContainerClient
 from shared.http import DependencyUnavailable
 from shared.model_artifact import ArtifactError, LoadedModel, load_artifact
 from shared.settings import get_settings
-from shared.storage_clients import run_with_storage
+from shared.storage_clients import run_or_unavailable
 
 log = logging.getLogger("icesurf.models")
 
@@ -118,7 +118,7 @@ class PublishedVersion:
 
 class BlobModelRegistry:
     """The registry in Blob Storage (layout in the module docstring); every call goes through
-    :func:`shared.storage_clients.run_with_storage`."""
+    :func:`shared.storage_clients.run_or_unavailable`."""
 
     def __init__(self, container: str) -> None:
         self.container = container
@@ -202,7 +202,8 @@ class BlobModelRegistry:
         """Upload a trained artifact folder as a new version; returns (name, version).
 
         The model file's sha256 is checked against the manifest first (nothing is unpickled
-        here). An existing version is never overwritten."""
+        here). An existing version is never overwritten: publishing the same artifact again is a
+        no-op (then only ``activate`` applies), publishing different bytes under it is refused."""
         artifact_dir = Path(artifact_dir)
         manifest_bytes = (artifact_dir / MANIFEST_FILE).read_bytes()
         manifest = json.loads(manifest_bytes)
@@ -221,8 +222,13 @@ class BlobModelRegistry:
             pass
         prefix = f"{name}/{version}/"
         if self._exists(prefix + MANIFEST_FILE):
-            raise RegistryError(f"{name} version {version} is already published (versions are "
-                                f"immutable: train with a new version)")
+            if self.manifest(name, version).get("sha256") != digest:
+                raise RegistryError(f"{name} version {version} is already published with another "
+                                    f"model file (versions are immutable: train a new version)")
+            log.info("model %s version %s is already published", name, version)
+            if activate:
+                self.activate(name, version)
+            return name, version
 
         def upload_model(container: ContainerClient) -> None:
             with open(artifact_dir / MODEL_FILE, "rb") as source:
@@ -261,7 +267,7 @@ class BlobModelRegistry:
     # -- plumbing ---------------------------------------------------------------------------
 
     def _call(self, operation: Callable[[ContainerClient], Any]) -> Any:
-        return run_with_storage(lambda svc: operation(svc.get_container_client(self.container)))
+        return run_or_unavailable(lambda svc: operation(svc.get_container_client(self.container)))
 
     def _exists(self, blob: str) -> bool:
         return bool(self._call(lambda c: c.get_blob_client(blob).exists()))
@@ -291,6 +297,8 @@ def model_source() -> LocalModels | BlobModelRegistry:
 def _describe_failure(exc: BaseException) -> str:
     """A log/health-safe description: storage errors by type and code only (their messages
     can carry request URLs), artifact and registry errors by their own message."""
+    if isinstance(exc, DependencyUnavailable):
+        return f"{exc.what} unavailable: {exc.detail}"
     if isinstance(exc, HttpResponseError):
         return f"{type(exc).__name__} (HTTP {exc.status_code}, {exc.error_code})"
     if isinstance(exc, AzureError):
@@ -353,7 +361,8 @@ class ServedModel:
                 log.info("model %s: serving version %s (sha256 %s)%s", self.name, model.version,
                          model.sha256, f", replacing {previous.version}" if previous else "")
             self._last_error = None
-        except (ArtifactError, RegistryError, AzureError, OSError, ValueError) as exc:
+        except (ArtifactError, RegistryError, DependencyUnavailable, AzureError, OSError,
+                ValueError) as exc:
             self._last_error = _describe_failure(exc)
             log.warning("model %s: load failed, %s: %s", self.name,
                         f"still serving {self._model.version}" if self._model else "nothing to serve",
@@ -401,6 +410,16 @@ def model_status() -> dict[str, Any]:
     return {"source": source,
             "models": [served[name].status() if name in served else
                        ServedModel(name).status() for name in MODEL_NAMES.values()]}
+
+
+def catalogue() -> list[dict[str, Any]]:
+    """For ``GET /api/models``: per model name its sensor, versions, the registry's current
+    version and the version this process serves (which follows within MODEL_REFRESH_SECONDS)."""
+    sensors = {name: sensor for sensor, name in MODEL_NAMES.items()}
+    with _served_lock:
+        served = {name: slot.status()["version"] for name, slot in _served.items()}
+    return [{**entry, "sensor": sensors[entry["name"]], "serving": served.get(entry["name"])}
+            for entry in model_source().catalogue()]
 
 
 def reset_served_models() -> None:
