@@ -7,7 +7,7 @@ STAMP_PY  := $(VENV)/.installed
 STAMP_NPM := node_modules/.installed
 STAMP_IAC := .venv-iac/.installed
 
-.PHONY: setup run test bench soak clean help
+.PHONY: setup browser run test bench soak clean help
 
 help:
 	@echo "make run    - Azurite + default models + local Functions host on http://localhost:7071/api"
@@ -15,7 +15,11 @@ help:
 	@echo "make bench  - the benchmarks in bench/ (ratios against baselines measured in the same run)"
 	@echo "make soak   - the bounded load run (60 s, 32 clients, loopback only)"
 
-setup: $(STAMP_PY) $(STAMP_NPM) $(STAMP_IAC)
+setup: $(STAMP_PY) $(STAMP_NPM) $(STAMP_IAC) browser
+
+# Debian's chromium for the browser test of the page (tests/ui); a no-op once installed.
+browser:
+	bash scripts/install-browser.sh
 
 $(STAMP_PY): requirements.txt requirements-dev.txt devserver/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
