@@ -161,7 +161,7 @@ def _multipart_upload(req: func.HttpRequest, name: str | None) -> Upload:
     if metadata_text is not None:
         try:
             metadata = json.loads(metadata_text)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deeply to parse
             raise Problem(400, "The 'metadata' part is not valid JSON.",
                           slug="invalid-metadata-json") from None
     return Upload(memoryview(upload.stream.read()), upload.content_type or DEFAULT_CONTENT_TYPE,
@@ -176,7 +176,7 @@ def read_merge_patch(req: func.HttpRequest) -> Any:
                       headers={"Accept-Patch": MERGE_PATCH_MEDIA_TYPE})
     try:
         return json.loads(req.get_body())
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply to parse
         raise Problem(400, "The merge patch is not valid JSON.", slug="invalid-json") from None
 
 
