@@ -45,6 +45,16 @@ def _header(description: str, schema: JsonObject | None = None, required: bool =
             "schema": schema or {"type": "string"}}
 
 
+def _query(name: str, schema: JsonObject, description: str | None = None) -> JsonObject:
+    """An optional query parameter. The host drops query parameters with an empty value before the
+    function sees them, so ``name=`` means the same as leaving it out (``allowEmptyValue``)."""
+    parameter: JsonObject = {"name": name, "in": "query", "required": False,
+                             "allowEmptyValue": True, "schema": schema}
+    if description:
+        parameter["description"] = description
+    return parameter
+
+
 def _json_answer(description: str, schema: JsonObject, headers: JsonObject | None = None
                  ) -> JsonObject:
     answer: JsonObject = {"description": description,
@@ -230,16 +240,15 @@ def _parameters() -> JsonObject:
                        "schema": {"type": "string", "pattern": _UUID_PATTERN}},
         "Principal": {"name": PRINCIPAL_HEADER, "in": "header", "required": False,
                       "description": "set by App Service authentication: the caller's principal "
-                                     "id; selects the caller's own namespace",
-                      "schema": {"type": "string", "minLength": 1,
-                                 "maxLength": MAX_PRINCIPAL_ID_LENGTH,
-                                 "pattern": "^[\\x21-\\x7e]([\\x20-\\x7e]*[\\x21-\\x7e])?$"}},
+                                     "id; selects the caller's own namespace (absent or "
+                                     "blank: the shared namespace)",
+                      "schema": {"type": "string", "maxLength": MAX_PRINCIPAL_ID_LENGTH,
+                                 "pattern": "^[^\\x00-\\x1f\\x7f]*$"}},
         "IfMatch": header("If-Match", "`*` or a list of entity tags (strong comparison)"),
         "IfNoneMatch": header("If-None-Match", "`*` or a list of entity tags (weak comparison)"),
-        "Name": {"name": "name", "in": "query", "required": False,
-                 "description": "display name (default: the file name, else the id)",
-                 "schema": {"type": "string", "minLength": 1, "maxLength": MAX_NAME_LENGTH,
-                            "pattern": "^[\\x20-\\x7e]*[\\x21-\\x7e][\\x20-\\x7e]*$"}},
+        "Name": _query("name", {"type": "string", "minLength": 1, "maxLength": MAX_NAME_LENGTH,
+                                "pattern": "^[\\x20-\\x7e]*[\\x21-\\x7e][\\x20-\\x7e]*$"},
+                       "display name (default: the file name, else the id)"),
     }
 
 
@@ -308,14 +317,11 @@ def _resource_paths() -> JsonObject:
                     "Cache-Control": _header("private, no-cache")}),
                 "400": _BAD_REQUEST, "503": _UNAVAILABLE,
             }, tag=tag, parameters=[
-                {"name": "limit", "in": "query", "required": False,
-                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIST_LIMIT,
-                            "default": DEFAULT_LIST_LIMIT}},
-                {"name": "cursor", "in": "query", "required": False,
-                 "description": "the previous page's next_cursor (opaque)",
-                 "schema": {"type": "string", "minLength": 1}},
-                {"name": "kind", "in": "query", "required": False,
-                 "schema": {"enum": list(KINDS)}},
+                _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIST_LIMIT,
+                                 "default": DEFAULT_LIST_LIMIT}),
+                _query("cursor", {"type": "string", "minLength": 1},
+                       "the previous page's next_cursor (opaque)"),
+                _query("kind", {"enum": list(KINDS)}),
                 principal]),
             "post": _operation(fn, "createResource", "Upload a scene", {
                 "201": _json_answer("created", record, created_headers), **write_answers,
@@ -382,18 +388,14 @@ def _resource_paths() -> JsonObject:
 def _classify_paths() -> JsonObject:
     fn, tag = "ClassifyFunction", "classification"
     query = [
-        {"name": "sensor", "in": "query", "required": False,
-         "description": "default: the JSON body's sensor, else DEFAULT_SENSOR",
-         "schema": {"enum": list(SENSOR_NAMES)}},
-        {"name": "scale", "in": "query", "required": False,
-         "description": "reflectance = value / scale (default by sensor and dtype)",
-         "schema": {"type": "number", "exclusiveMinimum": 0}},
-        {"name": "nodata", "in": "query", "required": False,
-         "description": "value masked like NaN (default: the file's GDAL_NODATA)",
-         "schema": {"type": "number"}},
-        {"name": "layout", "in": "query", "required": False,
-         "description": ".npy only: where the band axis is (detected otherwise)",
-         "schema": {"enum": list(LAYOUTS)}},
+        _query("sensor", {"enum": list(SENSOR_NAMES)},
+               "default: the JSON body's sensor, else DEFAULT_SENSOR"),
+        _query("scale", {"type": "number", "exclusiveMinimum": 0},
+               "reflectance = value / scale (default by sensor and dtype)"),
+        _query("nodata", {"type": "number"},
+               "value masked like NaN (default: the file's GDAL_NODATA)"),
+        _query("layout", {"enum": list(LAYOUTS)},
+               ".npy only: where the band axis is (detected otherwise)"),
     ]
     model_headers = {"X-Model-Name": _header("the model's name"),
                      "X-Model-Version": _header("the model's version"),
@@ -428,9 +430,8 @@ def _classify_paths() -> JsonObject:
                 **refusals,
             }, tag=tag, request_body=image_body, parameters=[
                 *query,
-                {"name": "product", "in": "query", "required": False,
-                 "description": "raster answers: the class map or the albedo map",
-                 "schema": {"enum": list(CLASSIFY_PRODUCTS), "default": "classes"}}]),
+                _query("product", {"enum": list(CLASSIFY_PRODUCTS), "default": "classes"},
+                       "raster answers: the class map or the albedo map")]),
         },
         "/classify/{id}": {
             "post": _operation(fn, "classifyStored", "Classify a stored scene, store the class "
@@ -451,8 +452,7 @@ def _classify_paths() -> JsonObject:
 def _model_paths() -> JsonObject:
     fn, tag = "ModelsFunction", "models"
     no_store = {"Cache-Control": _header("no-store")}
-    sensor = {"name": "sensor", "in": "query", "required": False,
-              "description": "default: DEFAULT_SENSOR", "schema": {"enum": list(SENSOR_NAMES)}}
+    sensor = _query("sensor", {"enum": list(SENSOR_NAMES)}, "default: DEFAULT_SENSOR")
     bad_query = _problem("unknown query parameter or sensor")
     return {
         "/models": {
