@@ -23,6 +23,7 @@ from shared.problems import PROBLEM_MEDIA_TYPE
 from shared.resource_http import MERGE_PATCH_MEDIA_TYPE
 from shared.resource_store import (DEFAULT_LIST_LIMIT, KINDS, MAX_LIST_LIMIT, MAX_NAME_LENGTH,
                                    METADATA_BYTES_CEILING)
+from shared.ui_page import ASSET_TYPES
 
 SENSOR_NAMES = ("micasense", "sentinel2")
 CLASSIFY_PRODUCTS = ("classes", "albedo")
@@ -473,6 +474,29 @@ def _model_paths() -> JsonObject:
     }
 
 
+def _page_paths() -> JsonObject:
+    fn, tag = "UiFunction", "page"
+    headers = {"ETag": _header("the file's entity tag"),
+               "Content-Security-Policy": _header("the page's policy: nothing from other origins")}
+    not_modified = {"description": "If-None-Match matched (no body)", "headers": headers}
+    page = {"200": {"description": "the page", "headers": headers,
+                    "content": {"text/html": {"schema": {"type": "string"}}}},
+            "304": not_modified}
+    asset_types = sorted({media.split(";", 1)[0] for media in ASSET_TYPES.values()})
+    return {
+        "/ui": {"get": _operation(fn, "page", "A page to try the API in a browser", page,
+                                  anonymous=True, tag=tag)},
+        "/ui/{asset}": {"get": _operation(fn, "pageFile", "One of the page's files", {
+            "200": {"description": "the file", "headers": headers,
+                    "content": {media: {"schema": {"type": "string"}} for media in asset_types}},
+            "304": not_modified,
+            "404": _problem("the page has no such file"),
+        }, anonymous=True, tag=tag, parameters=[
+            {"name": "asset", "in": "path", "required": True,
+             "schema": {"enum": list(ASSET_TYPES)}}])},
+    }
+
+
 def _service_paths() -> JsonObject:
     return {
         "/health": {
@@ -505,8 +529,10 @@ def openapi_document(server_url: str = "/api") -> JsonObject:
         },
         "servers": [{"url": server_url}],
         "security": [{"functionKey": []}, {"functionKeyQuery": []}],
-        "tags": [{"name": name} for name in ("resources", "classification", "models", "service")],
-        "paths": {**_resource_paths(), **_classify_paths(), **_model_paths(), **_service_paths()},
+        "tags": [{"name": name}
+                 for name in ("resources", "classification", "models", "page", "service")],
+        "paths": {**_resource_paths(), **_classify_paths(), **_model_paths(), **_page_paths(),
+                  **_service_paths()},
         "components": {
             "securitySchemes": {
                 "functionKey": {"type": "apiKey", "in": "header", "name": "x-functions-key"},
