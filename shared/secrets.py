@@ -18,9 +18,10 @@ Secrets (:class:`SecretCache`, one per process for ``KEY_VAULT_URL``: :func:`vau
   not, storage says so and the caller re-reads). Such a value is marked stale: a warning is logged,
   :meth:`SecretCache.status` (the health report) shows ``state: stale`` with the error type, and
   the vault is asked again after ``min(TTL, 30 s)``, not on every request;
-* no value cached and the vault unreachable (or answering 5xx) → ``DependencyUnavailable``
-  (503 + Retry-After); the vault refusing (401/403), the secret missing, or no identity available
-  → ``SettingsError`` naming the setting and the fix (503 "misconfigured").
+* no value cached and the vault or the identity's token endpoint unreachable (or refusing the
+  app's credentials, which the SDK does not tell apart) → ``DependencyUnavailable`` (503 +
+  Retry-After); the vault refusing the identity (401/403) or the secret missing →
+  ``SettingsError`` naming the setting and the fix (503 "misconfigured").
 
 Secret values never reach a log line, an exception message or the health report. The lock of a
 cache is held while the vault is read, so concurrent requests cause one read, not many.
@@ -43,7 +44,7 @@ from urllib.parse import urlsplit
 from azure.core.exceptions import (ClientAuthenticationError, HttpResponseError,
                                    ResourceNotFoundError, ServiceRequestError, ServiceResponseError)
 from azure.core.pipeline.policies import RetryPolicy
-from azure.identity import CredentialUnavailableError, DefaultAzureCredential
+from azure.identity import DefaultAzureCredential
 from azure.keyvault.secrets import SecretClient
 
 from shared.http import DependencyUnavailable
@@ -113,7 +114,7 @@ class SecretCache:
 
     def _after_failed_read(self, name: str, entry: _Cached | None, exc: Exception, now: float) -> str:
         if not isinstance(exc, (HttpResponseError, ServiceRequestError, ServiceResponseError,
-                                ClientAuthenticationError, CredentialUnavailableError)):
+                                ClientAuthenticationError)):
             raise exc  # a bug, not a vault condition
         if entry is not None:
             entry.last_error = type(exc).__name__
@@ -138,20 +139,24 @@ class SecretCache:
 def _first_read_failure(name: str, vault_url: str, exc: Exception) -> Exception:
     """The exception for a secret that could not be read and is not cached."""
     kind = type(exc).__name__
-    if isinstance(exc, CredentialUnavailableError):
-        return SettingsError(
-            f"No Azure identity is available to read secret {name!r} from KEY_VAULT_URL "
-            f"({vault_url}): enable the function app's managed identity, or locally set "
-            f"AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET or sign in with 'az login'.")
+    status = getattr(exc, "status_code", None)
     if isinstance(exc, ResourceNotFoundError):
         return SettingsError(
             f"Key Vault {vault_url} has no secret {name!r}: create it (the storage connection "
             f"string or account SAS URL) or fix STORAGE_SECRET_NAME.")
-    status = getattr(exc, "status_code", None)
-    if isinstance(exc, ClientAuthenticationError) or status in (401, 403):
+    if status in (401, 403):
         return SettingsError(
             f"Key Vault {vault_url} refused to return secret {name!r} ({kind}, HTTP {status}): "
             f"grant the app's identity the 'Key Vault Secrets User' role on the vault.")
+    if isinstance(exc, ClientAuthenticationError):
+        # No token: the identity endpoint is unreachable or refused the app's credentials; the
+        # SDK does not tell these apart reliably, so both are a 503 with the checks to make.
+        log.warning("secret %s: no token for Key Vault: %s", name, exc.message)
+        return DependencyUnavailable(
+            "key-vault", f"The app's Azure identity could not get a token for Key Vault "
+                         f"{vault_url}: the identity endpoint is unreachable or refused the app's "
+                         f"credentials (check the managed identity, or locally AZURE_TENANT_ID/"
+                         f"AZURE_CLIENT_ID/AZURE_CLIENT_SECRET); details are in the log.")
     return DependencyUnavailable(
         "key-vault", f"Key Vault {vault_url} could not be read ({kind}); try again later.")
 

@@ -25,6 +25,7 @@ import datetime as dt
 import ipaddress
 import json
 import secrets
+import socket
 import ssl
 import tempfile
 import threading
@@ -110,8 +111,7 @@ class FakeKeyVault:
     def start(self, timeout: float = 10.0) -> "FakeKeyVault":
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(self.ca_path, self._key_path)
-        server = ThreadingHTTPServer(("127.0.0.1", self.port), _handler_for(self))
-        server.daemon_threads = True
+        server = _TrackingServer(("127.0.0.1", self.port), _handler_for(self))
         server.socket = context.wrap_socket(server.socket, server_side=True)
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, name="fake-key-vault",
@@ -121,9 +121,11 @@ class FakeKeyVault:
         return self
 
     def stop(self) -> None:
+        """Stop listening and cut the open (keep-alive) connections, as a vault outage would."""
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+            self._server.close_connections()
             self._thread.join(timeout=10)
         self._server = self._thread = None
 
@@ -172,6 +174,37 @@ class FakeKeyVault:
         return 200, {"value": value, "id": f"{self.url}/secrets/{name}/{found_version}",
                      "attributes": {"enabled": True, "created": created, "updated": created,
                                     "recoveryLevel": "Recoverable+Purgeable"}}
+
+
+class _TrackingServer(ThreadingHTTPServer):
+    """Remembers its open connections so that ``stop()`` can cut them."""
+
+    daemon_threads = True
+
+    def __init__(self, *args, **kwargs) -> None:
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(*args, **kwargs)
+
+    def process_request(self, request, client_address) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        with self._connections_lock:
+            open_connections, self._connections = list(self._connections), set()
+        for connection in open_connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            connection.close()
 
 
 def _handler_for(vault: FakeKeyVault) -> type[BaseHTTPRequestHandler]:
