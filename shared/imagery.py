@@ -227,7 +227,7 @@ def _decode_json(body: bytes, band_count: BandCount, max_pixels: int) -> Scene:
         _check_pixel_count(body.count(b"[") - 1, 1, max_pixels)
     try:
         document = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # Recursion: nested too deep
         raise unreadable(f"The body is not valid JSON: {exc}") from None
     if not isinstance(document, dict) or not isinstance(document.get("pixels"), list):
         raise unreadable('The JSON body must be an object with "pixels": [[b1, ..., bN], ...].')
@@ -256,7 +256,10 @@ def _pixel_table(rows: list) -> np.ndarray:
         flat = table.ravel() if table.ndim == 2 else ()
         if table.ndim != 2 or not all(v is None or (type(v) in (int, float)) for v in flat):
             raise shape_error
-        table = np.asarray(rows, dtype=np.float64)
+        try:
+            table = np.asarray(rows, dtype=np.float64)
+        except OverflowError:  # an integer beyond the float64 range
+            raise unreadable("A pixel value is too large for a 64-bit float.") from None
     if table.ndim != 2 or table.dtype.kind not in _NUMERIC_KINDS:
         raise shape_error
     return table
