@@ -30,6 +30,9 @@ EXIT_OK, EXIT_USAGE, EXIT_CLIENT_ERROR, EXIT_SERVER_ERROR, EXIT_LOCAL_FILE = 0, 
 EXIT_INTERRUPTED = 130
 SENSORS = ("micasense", "sentinel2")
 LAYOUTS = ("band-last", "band-first")
+COMMON_DEFAULTS = {"url": None, "key": None, "retries": 5, "timeout": 300.0, "json": False,
+                   "quiet": False}
+"""Defaults of the options accepted before and after the command (see build_parser)."""
 
 
 class UsageError(Exception):
@@ -39,6 +42,8 @@ class UsageError(Exception):
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    for option, default in COMMON_DEFAULTS.items():
+        args.__dict__.setdefault(option, default)
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
@@ -70,12 +75,11 @@ def _report(message: str, problem_type: str | None = None) -> None:
 
 def _client(args: argparse.Namespace) -> Client:
     def notice(reason: str, delay: float, attempt: int) -> None:
-        if not getattr(args, "quiet", False):
+        if not args.quiet:
             print(f"icesurf: {reason}; retrying in {delay:.1f} s (attempt {attempt} of "
                   f"{args.retries})", file=sys.stderr)
 
-    return Client(getattr(args, "url", None), getattr(args, "key", None),
-                  timeout=getattr(args, "timeout", 300.0),
+    return Client(args.url, args.key, timeout=args.timeout,
                   retry=RetryPolicy(attempts=args.retries), on_retry=notice)
 
 
@@ -315,7 +319,8 @@ def _resource_id(text: str) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    # SUPPRESS: the options may stand before or after the command without one erasing the other.
+    # SUPPRESS (defaults in COMMON_DEFAULTS): the options may stand before or after the command
+    # without the subcommand's defaults erasing what was given before it.
     common.add_argument("--url", default=argparse.SUPPRESS,
                         help=f"API base URL (default: ${URL_ENV}, else {DEFAULT_URL})")
     common.add_argument("--key", default=argparse.SUPPRESS,
@@ -337,7 +342,6 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="exit codes: 0 ok, 2 usage, 3 API refused (4xx), 4 API failed or unreachable "
                "(5xx), 5 local file error, 130 interrupted. Walkthrough: docs/client.md",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.set_defaults(retries=5, timeout=300.0, json=False, quiet=False)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     def command(name: str, handler: Callable, help_text: str) -> argparse.ArgumentParser:
