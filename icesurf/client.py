@@ -565,7 +565,7 @@ class Client:
                     expected = _repr_digest(response.headers.get("repr-digest"))
                     total = _int_or_none(response.headers.get("content-length"))
                 try:
-                    for chunk in response.iter_bytes(CHUNK_SIZE):
+                    for chunk in response.iter_bytes():  # unbuffered: a break loses nothing
                         file.write(chunk)
                         digest.update(chunk)
                         written += len(chunk)

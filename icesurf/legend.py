@@ -1,8 +1,8 @@
 """The surface classes as the client draws them: code → name and map colour.
 
 The client is installable without the function app, so it carries its own copy of the legend
-(the colours of the original study's maps: ../shared/docs/ice-science.md); tests/client checks it
-against the app's ``shared.surfaces``. Names from an API answer take precedence where present.
+(the colours of the original study's maps, ../shared/docs/ice-science.md, with cryoconite dark
+grey rather than black); tests/client checks it against the app's ``shared.surfaces``. Names from an API answer take precedence where present.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ class Surface(NamedTuple):
 SURFACES: tuple[Surface, ...] = (
     Surface(1, "snow", "#ffffff"),          # white
     Surface(2, "water", "#4169e1"),         # royal blue
-    Surface(3, "cryoconite", "#000000"),    # black
+    Surface(3, "cryoconite", "#404040"),    # dark grey (black in the study's maps)
     Surface(4, "clean ice", "#87cefa"),     # light sky blue
     Surface(5, "light algae", "#3cb371"),   # medium sea green
     Surface(6, "heavy algae", "#006400"),   # dark green

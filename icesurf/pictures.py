@@ -17,7 +17,7 @@ from icesurf.legend import NODATA_CODE, NODATA_COLOUR, SURFACES, colour_of, name
 if TYPE_CHECKING:
     from icesurf.client import Classification
 
-EDGE = "#404040"
+EDGE = "#1a1a1a"
 """Outline of legend swatches and bars, so white snow shows on a white page."""
 
 

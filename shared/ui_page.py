@@ -81,15 +81,20 @@ def api_root(url: str) -> str:
 
 def page_config() -> dict[str, Any]:
     """What the page needs to know about the domain: classes (code, name, colour) and sensors."""
-    from shared.surfaces import CLASSES, SENSORS
+    from shared.classify_api import PALETTE
+    from shared.surfaces import CLASSES, NODATA_CLASS, SENSORS
 
     return {
-        "classes": [{"code": surface.code, "name": surface.name,
-                     "colour": "#{:02x}{:02x}{:02x}".format(*surface.colour)}
+        "classes": [{"code": surface.code, "name": surface.name, "colour": _hex(surface.colour)}
                     for surface in CLASSES],
+        "nodata_colour": _hex(PALETTE[NODATA_CLASS]),
         "sensors": [{"name": name, "bands": sensor.band_count} for name, sensor in SENSORS.items()],
         "default_sensor": get_settings().default_sensor,
     }
+
+
+def _hex(rgb: tuple[int, int, int]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
 
 
 def render_index(template: str, root: str) -> str:

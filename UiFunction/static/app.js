@@ -73,10 +73,14 @@ function albedo(value) {
   return value === null || value === undefined ? "–" : Number(value).toFixed(3);
 }
 
-function swatch(code) {
+function colourOf(code) {
   const surface = classByCode.get(code);
+  return surface ? surface.colour : config.nodata_colour;
+}
+
+function swatch(code) {
   const box = element("span", null, { class: "swatch", "aria-hidden": "true" });
-  box.style.backgroundColor = surface ? surface.colour : "#b0b0b0";
+  box.style.backgroundColor = colourOf(code);
   return box;
 }
 
@@ -123,7 +127,7 @@ function showResult(summary, pngBlob) {
     name.append(swatch(row.code), element("span", row.name));
     const bar = element("span", null, { class: "bar" });
     bar.style.width = `${Math.round(100 * row.fraction)}%`;
-    bar.style.backgroundColor = classByCode.get(row.code)?.colour || "#b0b0b0";
+    bar.style.backgroundColor = colourOf(row.code);
     const barCell = element("td", null, { class: "bar-cell" });
     barCell.append(bar);
     tr.append(name, element("td", Number(row.pixels).toLocaleString("en"), { class: "num" }),
