@@ -6,7 +6,6 @@ trained default models).
 """
 from __future__ import annotations
 
-import io
 import uuid
 from typing import Iterator
 
@@ -14,6 +13,7 @@ import numpy as np
 import pytest
 
 from icesurf.client import Client, RetryPolicy
+from tests.classify.scenes import npy_bytes
 from tests.support.apphost import AppHost
 from tests.support.azurite import Azurite
 
@@ -48,13 +48,6 @@ def classify_api(app: AppHost) -> Iterator[Client]:
 
 
 def npy_scene(bands: int = 5, size: int = 16, seed: int = 7) -> bytes:
-    """A small float32 reflectance scene (H x W x bands) as .npy bytes: bright snow-like pixels
-    in the top half, dark algae-like pixels below, one NaN pixel (masked)."""
+    """Content for the resource tests: a random float32 reflectance scene as .npy bytes."""
     rng = np.random.default_rng(seed)
-    scene = np.empty((size, size, bands), np.float32)
-    scene[: size // 2] = rng.uniform(0.85, 0.95, (size // 2, size, bands))
-    scene[size // 2:] = rng.uniform(0.1, 0.3, (size - size // 2, size, bands))
-    scene[0, 0] = np.nan
-    out = io.BytesIO()
-    np.save(out, scene)
-    return out.getvalue()
+    return npy_bytes(rng.uniform(0.05, 0.95, (size, size, bands)).astype(np.float32))
