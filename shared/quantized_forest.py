@@ -1,0 +1,92 @@
+"""The served model form: a random forest on quantised reflectance, compiled into a lookup table.
+
+Training fits a scikit-learn ``Pipeline(BandQuantizer, RandomForestClassifier)``. The quantiser maps
+each band onto ``bins`` equal steps over [low, high) reflectance, so the forest sees a finite input
+space; :class:`QuantizedForest` evaluates the pipeline's own ``predict`` once on every cell of that
+grid (bins ** bands cells) and keeps the answers as a uint8 table. Serving is then a quantisation and
+one gather per pixel, and agrees with ``pipeline.predict`` exactly, by construction (the same
+float32 quantisation code runs in both). Where the table would be too large (Sentinel-2's 9 bands),
+pixels are quantised, their grid keys deduplicated, and the forest predicts each distinct key once.
+"""
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.pipeline import Pipeline
+
+MAX_TABLE_CELLS = 1 << 25  # 32 Mi cells = 32 MiB of uint8
+_TABLE_BUILD_CHUNK = 1 << 20
+
+
+def bin_indices(reflectance: np.ndarray, bins: int, low: float, high: float) -> np.ndarray:
+    """int32 grid index of float32 ``reflectance`` (any shape); NaN gives an undefined index."""
+    step = np.float32(bins / (high - low))
+    scaled = reflectance.astype(np.float32, copy=True)
+    scaled -= np.float32(low)
+    scaled *= step
+    np.clip(scaled, 0, bins - 1, out=scaled)
+    with np.errstate(invalid="ignore"):
+        return scaled.astype(np.int32)
+
+
+class BandQuantizer(TransformerMixin, BaseEstimator):
+    """Pipeline step: reflectance (n, bands) → grid indices as float32 (see module doc)."""
+
+    def __init__(self, bins: int = 28, low: float = 0.0, high: float = 1.0) -> None:
+        self.bins = bins
+        self.low = low
+        self.high = high
+
+    def fit(self, X: np.ndarray, y: np.ndarray | None = None) -> "BandQuantizer":
+        self.n_features_in_ = np.asarray(X).shape[1]
+        return self
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        return bin_indices(np.asarray(X), self.bins, self.low, self.high).astype(np.float32)
+
+
+class QuantizedForest:
+    """A fitted quantiser+forest pipeline and, when it fits, its exact lookup table."""
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
+        quantizer: BandQuantizer = pipeline[0]
+        self.bins, self.low, self.high = quantizer.bins, quantizer.low, quantizer.high
+        self.band_count = quantizer.n_features_in_
+        self.strides = self.bins ** np.arange(self.band_count - 1, -1, -1, dtype=np.int64)
+        cells = self.bins ** self.band_count
+        self.table = self._build_table(cells) if cells <= MAX_TABLE_CELLS else None
+
+    def _grid_features(self, keys: np.ndarray) -> np.ndarray:
+        """Grid indices (as the forest's float32 features) of flat grid ``keys``."""
+        return ((keys[:, None] // self.strides) % self.bins).astype(np.float32)
+
+    def _build_table(self, cells: int) -> np.ndarray:
+        forest = self.pipeline[-1]
+        table = np.empty(cells, dtype=np.uint8)
+        for start in range(0, cells, _TABLE_BUILD_CHUNK):
+            keys = np.arange(start, min(cells, start + _TABLE_BUILD_CHUNK), dtype=np.int64)
+            table[start:start + len(keys)] = forest.predict(self._grid_features(keys))
+        return table
+
+    def predict(self, reflectance: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
+        """uint8 class codes of float32 reflectance (n, bands); 0 where ``valid`` is False."""
+        n = reflectance.shape[0]
+        if valid is None:
+            valid = np.isfinite(reflectance).all(axis=1)
+        index_dtype = np.int32 if self.table is not None else np.int64
+        keys = np.zeros(n, dtype=index_dtype)
+        for band in range(self.band_count):
+            keys += bin_indices(reflectance[:, band], self.bins, self.low, self.high
+                                ).astype(index_dtype, copy=False) * index_dtype(self.strides[band])
+        keys[~valid] = 0
+        if self.table is not None:
+            codes = self.table[keys]
+        else:
+            distinct, inverse = np.unique(keys[valid], return_inverse=True)
+            codes = np.zeros(n, dtype=np.uint8)
+            if len(distinct):
+                codes[valid] = self.pipeline[-1].predict(self._grid_features(distinct)
+                                                         ).astype(np.uint8)[inverse]
+        codes[~valid] = 0
+        return codes

@@ -1,0 +1,1 @@
+"""Command-line tools beside the app: training, evaluation, the model registry, local running."""
