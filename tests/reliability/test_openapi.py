@@ -212,6 +212,11 @@ def test_a_tour_of_every_operation_conforms(api: httpx.Client) -> None:
     assert call("GET", "/models").status_code == 200
     assert call("GET", "/models/current", params={"sensor": "sentinel2"}).status_code == 200
     assert call("GET", "/models", params={"bogus": "1"}).status_code == 400
+    page = call("GET", "/ui")
+    assert page.status_code == 200
+    assert call("GET", "/ui", headers={"If-None-Match": page.headers["etag"]}).status_code == 304
+    assert call("GET", "/ui/app.js").status_code == 200
+    assert call("GET", "/ui/missing.js").status_code == 404
     assert call("GET", "/health").status_code == 200
     assert call("GET", "/openapi.json").status_code == 200
     assert call("DELETE", f"/resources/{result['id']}").status_code == 204
