@@ -17,7 +17,7 @@ version of ``<name>`` and the blob registry is not used.
 
 Serving (:func:`current_model`): each model name has one :class:`ServedModel` per process. The
 first request loads the current version (download, sha256 checked against the manifest and
-``MODEL_ALLOWED_SHA256`` by :func:`shared.model_artifact.load_artifact` before unpickling); requests
+``MODEL_ALLOWED_SHA256`` by :mod:`shared.model_artifact` before unpickling); requests
 arriving meanwhile wait for that one load instead of starting their own. Afterwards the pointer is
 re-checked every ``MODEL_REFRESH_SECONDS`` by one request while the others keep being served the
 current model; a new version is loaded aside and swapped in with one reference assignment. A failed
@@ -27,11 +27,9 @@ model at all, :func:`current_model` raises ``DependencyUnavailable("model", ...)
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -43,15 +41,14 @@ from azure.core.exceptions import AzureError, HttpResponseError, ResourceExistsE
 from azure.storage.blob import ContainerClient
 
 from shared.http import DependencyUnavailable
-from shared.model_artifact import ArtifactError, LoadedModel, load_artifact
+from shared.model_artifact import (MANIFEST_FILE, MODEL_FILE, ArtifactError, LoadedModel,
+                                   load_artifact, load_artifact_bytes, verify)
 from shared.settings import get_settings
 from shared.storage_clients import run_or_unavailable
 
 log = logging.getLogger("icesurf.models")
 
 MODEL_NAMES: dict[str, str] = {"micasense": "icesurf-micasense", "sentinel2": "icesurf-sentinel2"}
-MODEL_FILE = "model.joblib"
-MANIFEST_FILE = "manifest.json"
 POINTER_BLOB = "current"
 _VERSION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$")
 
@@ -178,31 +175,24 @@ class BlobModelRegistry:
                 for name in MODEL_NAMES.values()]
 
     def load(self, name: str, version: str, allowed_sha256: tuple[str, ...]) -> LoadedModel:
-        """Download ``name``/``version`` into a private temporary folder and load it from there
-        (the sha256 checks happen in ``load_artifact``, before anything is unpickled)."""
-        self._check_version(version)
-        with tempfile.TemporaryDirectory(prefix="icesurf-model-") as folder:
-            for filename in (MANIFEST_FILE, MODEL_FILE):
-                target = Path(folder) / filename
-
-                def download(container: ContainerClient, blob=f"{name}/{version}/{filename}",
-                             target=target) -> None:
-                    with open(target, "wb") as sink:
-                        container.get_blob_client(blob).download_blob(max_concurrency=4).readinto(sink)
-                self._call(download)
-            model = load_artifact(Path(folder), allowed_sha256=allowed_sha256)
-        if (model.name, model.version) != (name, version):
-            raise ArtifactError(f"{name}/{version}/{MANIFEST_FILE} describes {model.name} "
-                                f"{model.version}, not {name} {version}")
-        return model
+        """Download ``name``/``version`` into memory and load it (the sha256 checks of
+        ``load_artifact_bytes`` happen before anything is unpickled)."""
+        manifest = self.manifest(name, version)
+        if (manifest.get("name"), manifest.get("version")) != (name, version):
+            raise ArtifactError(f"{name}/{version}/{MANIFEST_FILE} describes "
+                                f"{manifest.get('name')} {manifest.get('version')}, not "
+                                f"{name} {version}")
+        model_bytes = self._call(lambda c: c.get_blob_client(f"{name}/{version}/{MODEL_FILE}")
+                                 .download_blob(max_concurrency=4).readall())
+        return load_artifact_bytes(model_bytes, manifest, allowed_sha256=allowed_sha256)
 
     # -- writing (tools/models.py) ----------------------------------------------------------
 
     def publish(self, artifact_dir: Path, *, activate: bool = False) -> tuple[str, str]:
         """Upload a trained artifact folder as a new version; returns (name, version).
 
-        The model file's sha256 is checked against the manifest first (nothing is unpickled
-        here). An existing version is never overwritten: publishing the same artifact again is a
+        The model file is checked against the manifest first (sha256, scikit-learn version;
+        nothing is unpickled here). An existing version is never overwritten: publishing the same artifact again is a
         no-op (then only ``activate`` applies), publishing different bytes under it is refused."""
         artifact_dir = Path(artifact_dir)
         manifest_bytes = (artifact_dir / MANIFEST_FILE).read_bytes()
@@ -212,10 +202,10 @@ class BlobModelRegistry:
             raise RegistryError(f"{artifact_dir}: manifest name {name!r} is not one of "
                                 f"{', '.join(MODEL_NAMES.values())}")
         self._check_version(version)
-        digest = _file_sha256(artifact_dir / MODEL_FILE)
-        if digest != manifest.get("sha256"):
-            raise RegistryError(f"{artifact_dir}: {MODEL_FILE} has sha256 {digest}, the manifest "
-                                f"says {manifest.get('sha256')}; refusing to publish")
+        try:
+            digest = verify((artifact_dir / MODEL_FILE).read_bytes(), manifest)
+        except ArtifactError as exc:
+            raise RegistryError(f"{artifact_dir}: {exc} Refusing to publish it.") from None
         try:
             self._call(lambda svc_container: svc_container.create_container())
         except ResourceExistsError:
@@ -278,14 +268,6 @@ class BlobModelRegistry:
             raise RegistryError(f"invalid model version {version!r}: use letters, digits and . _ + -")
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as source:
-        for block in iter(lambda: source.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def model_source() -> LocalModels | BlobModelRegistry:
     """The source configured by the settings: ``MODEL_LOCAL_DIR`` if set, else the blob registry."""
     settings = get_settings()
@@ -323,7 +305,8 @@ class ServedModel:
         self._last_error: str | None = None
         self._last_check: str | None = None
         self._loaded_at: str | None = None
-        self._loads = 0  # successful + failed model downloads/loads (not pointer checks)
+        self._loads = 0  # model downloads/loads attempted (not pointer checks)
+        self._refused_version: str | None = None  # failed verification: not fetched again
 
     def get(self) -> LoadedModel:
         model = self._model
@@ -346,21 +329,9 @@ class ServedModel:
 
     def _refresh(self) -> None:
         settings = get_settings()
-        source = model_source()
         self._last_check = _utc_now()
         try:
-            version = source.current_version(self.name)
-            if version is None:
-                raise RegistryError(f"no version of {self.name} is published in the "
-                                    f"{source.description}")
-            if self._model is None or self._model.version != version:
-                self._loads += 1
-                model = source.load(self.name, version, settings.model_allowed_sha256)
-                previous, self._model = self._model, model
-                self._loaded_at = _utc_now()
-                log.info("model %s: serving version %s (sha256 %s)%s", self.name, model.version,
-                         model.sha256, f", replacing {previous.version}" if previous else "")
-            self._last_error = None
+            self._follow_pointer(model_source(), settings.model_allowed_sha256)
         except (ArtifactError, RegistryError, DependencyUnavailable, AzureError, OSError,
                 ValueError) as exc:
             self._last_error = _describe_failure(exc)
@@ -371,6 +342,27 @@ class ServedModel:
         if self._model is None:
             delay = min(delay, settings.retry_after_seconds)
         self._next_check = self._clock() + delay
+
+    def _follow_pointer(self, source: ModelSource, allowed_sha256: tuple[str, ...]) -> None:
+        """Load the pointer's version unless it is served already or was refused before."""
+        version = source.current_version(self.name)
+        if version is None:
+            raise RegistryError(f"no version of {self.name} is published in the "
+                                f"{source.description}")
+        if version == self._refused_version:
+            return  # versions are immutable: a refused one stays refused (last_error kept)
+        if self._model is None or self._model.version != version:
+            self._loads += 1
+            try:
+                model = source.load(self.name, version, allowed_sha256)
+            except ArtifactError:
+                self._refused_version = version
+                raise
+            previous, self._model = self._model, model
+            self._loaded_at = _utc_now()
+            log.info("model %s: serving version %s (sha256 %s)%s", self.name, model.version,
+                     model.sha256, f", replacing {previous.version}" if previous else "")
+        self._last_error = None
 
     def status(self) -> dict[str, Any]:
         model = self._model

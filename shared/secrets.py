@@ -23,8 +23,8 @@ Secrets (:class:`SecretCache`, one per process for ``KEY_VAULT_URL``: :func:`vau
   Retry-After); the vault refusing the identity (401/403) or the secret missing →
   ``SettingsError`` naming the setting and the fix (503 "misconfigured").
 
-Secret values never reach a log line, an exception message or the health report. The lock of a
-cache is held while the vault is read, so concurrent requests cause one read, not many.
+Secret values never reach a log line, an exception message or the health report. Concurrent
+requests cause one vault read per secret, not many (see :meth:`SecretCache.get`).
 
 The vault's TLS certificate is checked against the system trust store (``REQUESTS_CA_BUNDLE`` is
 honoured by the HTTP stack). A vault on a loopback address (tests, local emulators) is not under
@@ -90,27 +90,55 @@ class SecretCache:
         self._ttl = ttl_seconds
         self.vault_url = vault_url
         self._clock = clock
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards _entries and _readers; never held during a read
         self._entries: dict[str, _Cached] = {}
-        self.reads = 0  # successful vault reads (health and tests)
+        self._readers: dict[str, threading.Lock] = {}  # per secret: held by the one reading it
+
+    def _cached(self, name: str, refresh: bool) -> _Cached | None:
+        """The entry if it may be served as is (caller holds ``_lock``)."""
+        entry = self._entries.get(name)
+        now = self._clock()
+        if entry is not None and now < entry.next_read and (
+                not refresh or now - entry.fetched_at < MIN_FORCED_READ_SECONDS):
+            return entry
+        return None
 
     def get(self, name: str, *, refresh: bool = False) -> str:
-        """The secret's value, read from the vault when not cached, expired, or ``refresh``."""
+        """The secret's value, read from the vault when not cached, expired, or ``refresh``.
+
+        One caller reads a given secret at a time. While it does, callers that only need a value
+        are served the cached one (a slow vault does not stall requests); callers with nothing
+        cached, or that need a new value (``refresh``), wait for that read and use its result."""
         with self._lock:
-            entry = self._entries.get(name)
+            usable = self._cached(name, refresh)
+            if usable is not None:
+                return usable.value
+            stale = self._entries.get(name)
+            reader = self._readers.setdefault(name, threading.Lock())
+        if stale is not None and not refresh:
+            if not reader.acquire(blocking=False):
+                return stale.value
+        else:
+            reader.acquire()
+        try:
+            with self._lock:  # another caller may have read it while this one waited
+                usable = self._cached(name, refresh)
+                entry = self._entries.get(name)
+            if usable is not None:
+                return usable.value
             now = self._clock()
-            if entry is not None and now < entry.next_read and (
-                    not refresh or now - entry.fetched_at < MIN_FORCED_READ_SECONDS):
-                return entry.value
             try:
                 value, version = self._fetch(name)
             except Exception as exc:  # noqa: BLE001 - classified below; never swallowed silently
-                return self._after_failed_read(name, entry, exc, now)
-            self.reads += 1
+                with self._lock:
+                    return self._after_failed_read(name, entry, exc, now)
             if entry is not None and entry.version != version:
                 log.info("secret %s: new version %s read from Key Vault", name, version)
-            self._entries[name] = _Cached(value, version, now, now + self._ttl)
+            with self._lock:
+                self._entries[name] = _Cached(value, version, now, now + self._ttl)
             return value
+        finally:
+            reader.release()
 
     def _after_failed_read(self, name: str, entry: _Cached | None, exc: Exception, now: float) -> str:
         if not isinstance(exc, (HttpResponseError, ServiceRequestError, ServiceResponseError,

@@ -8,8 +8,9 @@ Credential order (first configured wins), reported by :func:`credential_source` 
 
 Every storage call goes through :func:`run_with_storage`. When storage rejects a credential that
 came from Key Vault (403 ``AuthenticationFailed``: the account key was rotated or the SAS expired),
-the secret is read again once, bypassing its TTL, the client is rebuilt and the operation retried
-once. Concurrent callers hitting the same rejection share that one re-read.
+the secret is read again once, bypassing its TTL, the client is rebuilt (if the value changed) and
+the operation retried once. Concurrent callers hitting the same rejection share that one re-read
+(the secret cache serves a value read less than 5 s ago instead of reading again).
 
 Retries are short and bounded: a storage outage must turn into a quick 503, not a minute of backoff.
 """
@@ -35,6 +36,7 @@ REJECTED_CREDENTIAL_CODES = frozenset({"AuthenticationFailed", "AuthorizationFai
 
 _lock = threading.Lock()
 _client: BlobServiceClient | None = None
+_client_secret: str | None = None  # the Key Vault secret _client was built from (None otherwise)
 
 
 def credential_source() -> str:
@@ -51,15 +53,21 @@ def credential_source() -> str:
                         "('UseDevelopmentStorage=true' for Azurite).")
 
 
-def _build_client(*, reread_secret: bool = False) -> BlobServiceClient:
+def _vault_secret(*, reread: bool = False) -> str | None:
+    """The storage secret from Key Vault (cached, see shared.secrets), or None for the other paths."""
+    if credential_source() != "key-vault":
+        return None
+    return vault_secrets().get(get_settings().storage_secret_name, refresh=reread).strip()
+
+
+def _build_client(secret: str | None) -> BlobServiceClient:
     settings = get_settings()
     source = credential_source()
     if source == "identity":
         return BlobServiceClient(settings.storage_account_url, credential=azure_credential(),
                                  **CLIENT_OPTIONS)
     if source == "key-vault":
-        secret = vault_secrets().get(settings.storage_secret_name, refresh=reread_secret)
-        return _client_from_secret(secret.strip(), settings.storage_secret_name)
+        return _client_from_secret(secret or "", settings.storage_secret_name)
     return BlobServiceClient.from_connection_string(settings.storage_connection_string,
                                                     **CLIENT_OPTIONS)
 
@@ -76,22 +84,18 @@ def _client_from_secret(secret: str, secret_name: str) -> BlobServiceClient:
             f"connection string nor an account SAS URL: store one of them in it.") from None
 
 
-def blob_service() -> BlobServiceClient:
-    """The shared BlobServiceClient of this process (thread-safe; created on first use)."""
-    global _client
-    with _lock:
-        if _client is None:
-            _client = _build_client()
-        return _client
+def blob_service(*, reread_secret: bool = False) -> BlobServiceClient:
+    """The shared BlobServiceClient of this process (thread-safe; created on first use).
 
-
-def _replace_rejected(rejected: BlobServiceClient) -> BlobServiceClient:
-    """A client built from a freshly read secret, unless another caller already replaced
-    ``rejected`` (then theirs is used: one vault read per rotation, not one per request)."""
-    global _client
+    On the Key Vault path the secret is looked up on every call (a dictionary look-up while it is
+    cached; read again after its TTL, or now with ``reread_secret``) and the client is rebuilt
+    when its value changed. The lookup happens outside this module's lock, so a slow vault read
+    never holds up callers that can use the current client."""
+    global _client, _client_secret
+    secret = _vault_secret(reread=reread_secret)
     with _lock:
-        if _client is None or _client is rejected:
-            _client = _build_client(reread_secret=True)
+        if _client is None or secret != _client_secret:
+            _client, _client_secret = _build_client(secret), secret
         return _client
 
 
@@ -112,15 +116,14 @@ def run_with_storage(operation: Callable[[BlobServiceClient], T]) -> T:
 
     ``operation`` may run twice, so it must not consume one-shot inputs (open streams) that it
     did not create itself."""
-    client = blob_service()
     try:
-        return operation(client)
+        return operation(blob_service())
     except HttpResponseError as exc:
         if not _credential_rejected(exc) or credential_source() != "key-vault":
             raise
         log.warning("Blob Storage rejected the credential from Key Vault (%s); reading secret %s "
                     "again and retrying once", _error_code(exc), get_settings().storage_secret_name)
-    return operation(_replace_rejected(client))
+    return operation(blob_service(reread_secret=True))
 
 
 def run_or_unavailable(operation: Callable[[BlobServiceClient], T]) -> T:
