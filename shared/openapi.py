@@ -220,7 +220,7 @@ def _schemas() -> JsonObject:
         },
         "Health": {
             "type": "object", "required": ["status", "version"],
-            "properties": {"status": {"enum": ["ok", "unavailable"]},
+            "properties": {"status": {"enum": ["ok", "degraded", "unavailable"]},
                            "version": {"type": "string"}},
             "additionalProperties": True,
         },
