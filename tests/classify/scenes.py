@@ -69,3 +69,19 @@ def read_palette_png(body: bytes) -> tuple[np.ndarray, list[tuple[int, int, int]
     palette = [tuple(plte[i:i + 3]) for i in range(0, len(plte), 3)]
     assert b"IEND" in chunks
     return rows[:, 1:], palette, chunks.get(b"tRNS", b"")
+
+
+def class_means(sensor: str) -> np.ndarray:
+    """(6, bands) float32: the spectral library's mean reflectance of classes 1..6 at the sensor's
+    band centres (the default models classify each of them as its own class)."""
+    from shared.spectral_library import LIBRARY, band_statistics
+    from shared.surfaces import CLASS_CODES
+
+    return np.array([band_statistics(LIBRARY, code, sensor)[0] for code in CLASS_CODES],
+                    dtype=np.float32)
+
+
+def striped_scene(sensor: str, height: int = 24, width: int = 30) -> tuple[np.ndarray, np.ndarray]:
+    """A float32 (H, W, B) scene whose column c shows class ``c % 6 + 1``, and its class map."""
+    codes = (np.arange(width) % 6 + 1)[np.newaxis, :].repeat(height, axis=0).astype(np.uint8)
+    return class_means(sensor)[codes - 1], codes
