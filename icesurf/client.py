@@ -279,8 +279,11 @@ class ClassCoverage:
     code: int
     name: str
     pixels: int
-    fraction: float
+    coverage: float
+    """Fraction (0..1) of the valid pixels."""
     mean_albedo: float | None
+    coverage_excluding_snow: float | None = None
+    """Fraction of the valid non-snow pixels (None for snow), as the paper reports Sentinel-2."""
 
 
 @dataclass(frozen=True)
@@ -327,13 +330,17 @@ class Classification:
 
 def _class_rows(document: Mapping[str, Any]) -> list[ClassCoverage]:
     """The per-class rows of a summary, in class-code order."""
-    rows = []
-    for entry in document.get("classes") or []:
-        albedo = entry.get("mean_albedo")
-        rows.append(ClassCoverage(code=int(entry["code"]), name=str(entry["name"]),
-                                  pixels=int(entry["pixels"]), fraction=float(entry["fraction"]),
-                                  mean_albedo=None if albedo is None else float(albedo)))
+    rows = [ClassCoverage(code=int(entry["code"]), name=str(entry["name"]),
+                          pixels=int(entry["pixels"]), coverage=float(entry["coverage"]),
+                          mean_albedo=_float_or_none(entry.get("mean_albedo")),
+                          coverage_excluding_snow=_float_or_none(
+                              entry.get("coverage_excluding_snow")))
+            for entry in document.get("classes") or []]
     return sorted(rows, key=lambda row: row.code)
+
+
+def _float_or_none(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 @dataclass(frozen=True)

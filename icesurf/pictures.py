@@ -66,7 +66,7 @@ def coverage_chart_png(result: "Classification", path: str | os.PathLike, *,
     figure = Figure(figsize=(7.0, 0.45 * len(rows) + 1.4), dpi=100)
     axes = figure.add_subplot()
     positions = np.arange(len(rows))
-    percents = [100 * row.fraction for row in rows]
+    percents = [100 * row.coverage for row in rows]
     axes.barh(positions, percents, color=[colour_of(row.code) for row in rows], edgecolor=EDGE)
     axes.set_yticks(positions, [row.name for row in rows])
     axes.invert_yaxis()

@@ -39,8 +39,8 @@ def coverage_table(result: "Classification") -> str:
              f"{shape} px" if shape else "",
              f"{result.valid_pixels:,} valid pixels",
              f"mean albedo {_albedo(result.mean_albedo)}"]
-    rows = [(str(row.code), row.name, f"{row.pixels:,}", f"{100 * row.fraction:5.1f} %",
-             _bar(row.fraction), _albedo(row.mean_albedo)) for row in result.classes]
+    rows = [(str(row.code), row.name, f"{row.pixels:,}", f"{100 * row.coverage:5.1f} %",
+             _bar(row.coverage), _albedo(row.mean_albedo)) for row in result.classes]
     table = _grid(("code", "class", "pixels", "coverage", "", "mean albedo"), rows,
                   right={0, 2, 3, 5})
     return " · ".join(fact for fact in facts if fact) + "\n\n" + table

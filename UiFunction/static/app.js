@@ -107,7 +107,9 @@ function showResult(summary, pngBlob) {
 
   if (mapUrl) URL.revokeObjectURL(mapUrl);
   mapUrl = URL.createObjectURL(pngBlob);
-  byId("class-map").src = mapUrl;
+  const classMap = byId("class-map");
+  classMap.style.backgroundColor = config.nodata_colour;  // masked pixels are transparent
+  classMap.src = mapUrl;
 
   const rows = classRows(summary);
   const legend = byId("legend");
@@ -126,12 +128,12 @@ function showResult(summary, pngBlob) {
     const name = element("th", null, { scope: "row" });
     name.append(swatch(row.code), element("span", row.name));
     const bar = element("span", null, { class: "bar" });
-    bar.style.width = `${Math.round(100 * row.fraction)}%`;
+    bar.style.width = `${Math.round(100 * row.coverage)}%`;
     bar.style.backgroundColor = colourOf(row.code);
     const barCell = element("td", null, { class: "bar-cell" });
     barCell.append(bar);
     tr.append(name, element("td", Number(row.pixels).toLocaleString("en"), { class: "num" }),
-              element("td", percent(row.fraction), { class: "num" }), barCell,
+              element("td", percent(row.coverage), { class: "num" }), barCell,
               element("td", albedo(row.mean_albedo), { class: "num" }));
     return tr;
   }));

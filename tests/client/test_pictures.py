@@ -66,8 +66,8 @@ def test_class_map_refuses_a_non_map() -> None:
 SUMMARY = Classification.from_json({
     "sensor": "micasense", "shape": [10, 10], "valid_pixels": 100, "mean_albedo": 0.41,
     "model": {"name": "icesurf-micasense", "version": "1", "sha256": "ab" * 32},
-    "classes": [{"code": 1, "name": "snow", "pixels": 70, "fraction": 0.7, "mean_albedo": 0.8},
-                {"code": 6, "name": "heavy algae", "pixels": 30, "fraction": 0.3,
+    "classes": [{"code": 1, "name": "snow", "pixels": 70, "coverage": 0.7, "mean_albedo": 0.8},
+                {"code": 6, "name": "heavy algae", "pixels": 30, "coverage": 0.3,
                  "mean_albedo": 0.2}]})
 
 
