@@ -36,8 +36,12 @@ class Spectra:
         return self.values[:, self.sites.index(site)]
 
     def at(self, centres_nm: tuple[int, ...]) -> np.ndarray:
-        """(sites, bands) values at the wavelength rows nearest to each centre."""
+        """(sites, bands) values at each centre's row (within 1 nm, else ValueError)."""
         rows = [int(np.abs(self.wavelengths_nm - nm).argmin()) for nm in centres_nm]
+        for nm, row in zip(centres_nm, rows):
+            if abs(self.wavelengths_nm[row] - nm) > 1:
+                raise ValueError(f"the spectra have no value at {nm} nm (nearest: "
+                                 f"{self.wavelengths_nm[row]:g} nm)")
         return self.values[rows, :].T
 
 

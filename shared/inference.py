@@ -87,7 +87,9 @@ def classify_scene(model: LoadedModel, image: np.ndarray, *, scale: float,
             reflectance /= divisor
         valid = _valid_mask(pixels, reflectance, nodata)
         codes = model.predict(reflectance, valid)
-        block_albedo = broadband_albedo(reflectance, model.sensor).astype(np.float32, copy=False)
+        with np.errstate(invalid="ignore"):  # inf - inf in masked pixels
+            block_albedo = broadband_albedo(reflectance, model.sensor).astype(np.float32,
+                                                                               copy=False)
         block_albedo[~valid] = np.nan
         class_map[top:top + rows] = codes.reshape(-1, width)
         albedo[top:top + rows] = block_albedo.reshape(-1, width)
