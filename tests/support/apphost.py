@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Mapping
 
-from tests.support.ports import free_port, wait_for_port
+from tools.ports import free_port, wait_for_port
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
