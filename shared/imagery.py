@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Literal
 
 import numpy as np
+import orjson
 import tifffile
 
 from shared.problems import Problem
@@ -226,9 +227,13 @@ def _decode_json(body: bytes, band_count: BandCount, max_pixels: int) -> Scene:
     if body.count(b"[") - 1 > max_pixels:
         _check_pixel_count(body.count(b"[") - 1, 1, max_pixels)
     try:
-        document = json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # Recursion: nested too deep
-        raise unreadable(f"The body is not valid JSON: {exc}") from None
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        # orjson is strict RFC 8259; the standard parser also takes NaN/Infinity literals.
+        try:
+            document = json.loads(body)
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # Recursion: too deep
+            raise unreadable(f"The body is not valid JSON: {exc}") from None
     if not isinstance(document, dict) or not isinstance(document.get("pixels"), list):
         raise unreadable('The JSON body must be an object with "pixels": [[b1, ..., bN], ...].')
     sensor = document.get("sensor")

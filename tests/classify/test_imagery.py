@@ -284,7 +284,8 @@ def test_json_declared_sensor_chooses_the_band_count():
     b'{"pixels": [[1, 2, 3, 4, 5], [1, 2]]}', b'{"pixels": [[true, false, true, false, true]]}',
     b'{"pixels": [[[1, 2, 3, 4, 5]]]}', b'{"pixels": [[1, 2, 3, 4, {}]]}', b'{"pixels": []}',
     b'{"pixels": [[1, 2, 3, 4, 5]], "sensor": 5}', b"\xff\xfe",
-], ids=range(11))
+    b'{"pixels": ' + b"[" * 5000 + b"]" * 5000 + b"}", b'{"pixels": [[1, 2, 3, 4, 1' + b"0" * 400 + b']]}',
+], ids=range(13))
 def test_bad_json_pixels_are_400(body):
     assert problem_of(body, "application/json").status == 400
 
