@@ -220,8 +220,10 @@ def vault_secrets() -> SecretCache:
     with _cache_lock:
         if _cache is None:
             settings = get_settings()
-            if not settings.key_vault_url:
-                raise SettingsError("KEY_VAULT_URL is not set, so no secret can be read from Key Vault.")
+            if urlsplit(settings.key_vault_url or "").scheme != "https":
+                raise SettingsError("KEY_VAULT_URL must be the vault's https:// URL "
+                                    "(https://<vault>.vault.azure.net): Key Vault is only "
+                                    "reachable over TLS.")
             _cache = SecretCache(_vault_reader(settings.key_vault_url),
                                  settings.secret_cache_ttl_seconds, vault_url=settings.key_vault_url)
         return _cache

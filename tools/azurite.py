@@ -24,7 +24,9 @@ class Azurite:
     folder are kept, so every acknowledged write must still be there after the restart.
     """
 
-    def __init__(self, location: Path | None = None, port: int | None = None) -> None:
+    def __init__(self, location: Path | None = None, port: int | None = None,
+                 extra_args: tuple[str, ...] = ()) -> None:
+        self.extra_args = extra_args  # e.g. --cert/--key/--oauth basic (identity-based access)
         self._tmp = None if location else tempfile.TemporaryDirectory(prefix="azurite-")
         self.location = Path(location or self._tmp.name)
         self.port = port or free_port()
@@ -47,7 +49,7 @@ class Azurite:
         self.process = subprocess.Popen(
             [str(AZURITE_BIN), "--blobHost", "127.0.0.1", "--blobPort", str(self.port),
              "--location", str(self.location), "--skipApiVersionCheck", "--disableTelemetry",
-             "--silent"],
+             "--silent", *self.extra_args],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True)
         log.close()

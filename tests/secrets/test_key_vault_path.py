@@ -18,7 +18,7 @@ from shared.secrets import MIN_FORCED_READ_SECONDS
 from tests.secrets.conftest import (ACCOUNT, SECRET_NAME, RotatingStorage, api_client,
                                     assert_no_secret_in, assert_problem, vault_app_env)
 from tests.support.apphost import AppHost
-from tests.support.keyvault import CLIENT_SECRET, FakeKeyVault
+from tests.support.keyvault import CLIENT_SECRET, VAULT_RESOURCE, FakeKeyVault
 
 
 def round_trip(api: httpx.Client, content: bytes) -> None:
@@ -45,7 +45,7 @@ def test_storage_credential_is_read_from_the_vault_once(vault_app: AppHost, vaul
     assert health.status_code == 200
     assert health.json()["credential_source"] == "key-vault"
     assert vault.secret_reads[SECRET_NAME] - reads <= 1  # cached within the TTL
-    assert vault.token_requests >= 1  # the real credential got its token from the vault's endpoint
+    assert vault.token_requests[VAULT_RESOURCE] >= 1  # the real credential got its token here
     assert_no_secret_in(vault_app.logs() + health.text, storage.key, CLIENT_SECRET)
 
 

@@ -8,9 +8,11 @@ import pytest
 from azure.identity import ClientSecretCredential
 from azure.keyvault.secrets import SecretClient
 
+from shared import secrets
 from shared.http import DependencyUnavailable
-from shared.secrets import FAILED_REFRESH_RETRY_SECONDS, MIN_FORCED_READ_SECONDS, SecretCache
-from shared.settings import SettingsError
+from shared.secrets import (FAILED_REFRESH_RETRY_SECONDS, MIN_FORCED_READ_SECONDS, SecretCache,
+                            vault_secrets)
+from shared.settings import SettingsError, reload_settings
 from tests.support.keyvault import CLIENT_ID, CLIENT_SECRET, TENANT_ID, FakeKeyVault
 
 TTL = 300.0
@@ -107,3 +109,15 @@ def test_nothing_cached_and_vault_down_is_unavailable(cache: SecretCache, vault:
 def test_missing_secret_names_the_setting(cache: SecretCache) -> None:
     with pytest.raises(SettingsError, match="STORAGE_SECRET_NAME"):
         cache.get("does-not-exist")
+
+
+def test_plain_http_vault_url_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KEY_VAULT_URL", "http://127.0.0.1:1")
+    monkeypatch.setattr(secrets, "_cache", None)
+    reload_settings()
+    try:
+        with pytest.raises(SettingsError, match="KEY_VAULT_URL must be the vault's https:// URL"):
+            vault_secrets()
+    finally:
+        monkeypatch.undo()
+        reload_settings()

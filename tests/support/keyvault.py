@@ -13,7 +13,8 @@ The real ``SecretClient`` and the real ``azure-identity`` credentials talk to it
   ``DefaultAzureCredential``) uses when ``AZURE_AUTHORITY_HOST`` points here: OpenID discovery
   ``/{tenant}/v2.0/.well-known/openid-configuration`` and the client-credentials token endpoint
   ``/{tenant}/oauth2/v2.0/token``. Only the configured client id/secret get a token, and only
-  tokens issued here open the secrets.
+  tokens issued here open the secrets. Tokens are JWT-shaped, so the same endpoint also serves
+  storage tokens that Azurite (``--oauth basic``) accepts: the identity-based storage path.
 
 Secrets are set in-process (``set_secret`` adds a new version, as rotation does), requests are
 counted per secret, and ``stop()``/``start()`` keep the port, certificate and secrets so a test
@@ -21,6 +22,7 @@ can take the vault down and bring it back.
 """
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import ipaddress
 import json
@@ -47,6 +49,7 @@ TENANT_ID = "72f988bf-0000-4000-8000-00000000c0de"
 CLIENT_ID = "3b1c6a52-0000-4000-8000-0000000a11ce"
 CLIENT_SECRET = "test-client-secret-not-real"
 VAULT_RESOURCE = "https://vault.azure.net"
+STORAGE_RESOURCE = "https://storage.azure.com"
 
 
 def make_certificate(directory: Path) -> tuple[Path, Path]:
@@ -73,18 +76,31 @@ def make_certificate(directory: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
+def _access_token(resource: str) -> str:
+    """A JWT-shaped access token for ``resource`` (unsigned: Azurite's ``--oauth basic`` checks
+    audience, issuer and lifetime only; the vault here checks that it issued the token)."""
+    now = int(time.time())
+    claims = {"aud": resource, "iss": f"https://sts.windows.net/{TENANT_ID}/", "iat": now,
+              "nbf": now - 60, "exp": now + 3600, "tid": TENANT_ID, "appid": CLIENT_ID,
+              "jti": secrets.token_urlsafe(12)}
+
+    def part(document: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(document).encode()).decode().rstrip("=")
+    return f"{part({'alg': 'RS256', 'typ': 'JWT'})}.{part(claims)}.{secrets.token_urlsafe(32)}"
+
+
 class FakeKeyVault:
     """The vault on ``https://127.0.0.1:<port>``; see the module docstring."""
 
     def __init__(self) -> None:
         self._tmp = tempfile.TemporaryDirectory(prefix="keyvault-")
-        self.ca_path, self._key_path = make_certificate(Path(self._tmp.name))
+        self.ca_path, self.key_path = make_certificate(Path(self._tmp.name))
         self.port = free_port()
         self._lock = threading.Lock()
         self._versions: dict[str, list[tuple[str, str, int]]] = {}  # name → [(version, value, t)]
         self._tokens: set[str] = set()
         self.secret_reads: Counter[str] = Counter()  # authenticated GETs answered, per secret
-        self.token_requests = 0
+        self.token_requests: Counter[str] = Counter()  # tokens issued, per resource
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -110,7 +126,7 @@ class FakeKeyVault:
 
     def start(self, timeout: float = 10.0) -> "FakeKeyVault":
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(self.ca_path, self._key_path)
+        context.load_cert_chain(self.ca_path, self.key_path)
         server = _TrackingServer(("127.0.0.1", self.port), _handler_for(self))
         server.socket = context.wrap_socket(server.socket, server_side=True)
         self._server = server
@@ -146,12 +162,13 @@ class FakeKeyVault:
         if (field.get("grant_type") != "client_credentials" or field.get("client_id") != CLIENT_ID
                 or field.get("client_secret") != CLIENT_SECRET):
             return 401, {"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client."}
-        if not field.get("scope", "").startswith(VAULT_RESOURCE):
+        resource = field.get("scope", "").removesuffix("/.default")
+        if resource not in (VAULT_RESOURCE, STORAGE_RESOURCE):
             return 400, {"error": "invalid_scope", "error_description": "unknown resource"}
-        token = secrets.token_urlsafe(24)
+        token = _access_token(resource)
         with self._lock:
             self._tokens.add(token)
-            self.token_requests += 1
+            self.token_requests[resource] += 1
         return 200, {"token_type": "Bearer", "expires_in": 3600, "ext_expires_in": 3600,
                      "access_token": token}
 
