@@ -159,9 +159,17 @@ def cmd_health(api: Client, args: argparse.Namespace) -> int:
         print(f"version      {report.get('version', '-')}")
         print(f"storage      {storage.get('status', '-')} "
               f"(credentials: {report.get('credential_source', '-')})")
-        for name, state in (report.get("models") or {}).items():
-            print(f"model        {name}: {state}")
-    return EXIT_OK if report.get("status") == "ok" else EXIT_SERVER_ERROR
+        models = report.get("models") or {}
+        if models.get("source"):
+            print(f"models from  {models['source']}")
+        for model in models.get("models", []):
+            line = f"model        {model.get('name')}: {model.get('status')}"
+            line += f" {model['version']}" if model.get("version") else ""
+            line += f" (last error: {model['last_error']})" if model.get("last_error") else ""
+            print(line)
+        for secret in (report.get("key_vault") or {}).get("secrets", []):
+            print(f"secret       {secret.get('name')}: {secret.get('state')}")
+    return EXIT_SERVER_ERROR if report.get("status") == "unavailable" else EXIT_OK
 
 
 def cmd_model(api: Client, args: argparse.Namespace) -> int:

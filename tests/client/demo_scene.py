@@ -44,3 +44,18 @@ def demo_scene(sensor: str = "micasense", size: int = 64, seed: int = 5
         noise = rng.standard_normal((int(where.sum()), bands)) * sd * 0.15
         scene[where] = np.clip(mean + noise, 0.001, 1.2)
     return scene, codes
+
+
+def write_example(path: str) -> None:
+    """Write the demo scene as the example GeoTIFF shipped with the client (docs/client.md)."""
+    from tests.classify.scenes import tiff_bytes
+
+    scene, _ = demo_scene()
+    with open(path, "wb") as file:
+        file.write(tiff_bytes(scene, geo=True, compression="zlib"))
+
+
+if __name__ == "__main__":  # python -m tests.client.demo_scene icesurf/examples/demo-scene.tif
+    import sys
+
+    write_example(sys.argv[1])

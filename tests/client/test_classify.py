@@ -14,9 +14,10 @@ from icesurf.cli import main
 from icesurf.client import ApiError, Client
 from tests.classify.scenes import npy_bytes, tiff_bytes
 from tests.client.demo_scene import demo_scene
-from tests.support.apphost import AppHost
+from tests.support.apphost import PROJECT_ROOT, AppHost
 
 SCENE, EXPECTED = demo_scene()
+EXAMPLE = PROJECT_ROOT / "icesurf" / "examples" / "demo-scene.tif"
 VALID = EXPECTED != 0
 
 
@@ -105,10 +106,15 @@ def test_model_card_and_versions(classify_api: Client) -> None:
     assert any(card["version"] in json.dumps(entry) for entry in classify_api.models()["models"])
 
 
-def test_classify_from_the_command_line_with_pictures(capsys, app: AppHost, scene_files,
+def test_the_example_scene_is_the_demo_scene() -> None:
+    assert np.array_equal(tifffile.imread(EXAMPLE), SCENE, equal_nan=True)
+
+
+def test_classify_from_the_command_line_with_pictures(capsys, app: AppHost,
                                                       tmp_path: Path) -> None:
+    """The walkthrough's command (docs/client.md) on the example scene."""
     png, chart, tif = tmp_path / "map.png", tmp_path / "coverage.png", tmp_path / "classes.tif"
-    code = main(["classify", str(scene_files["tiff"]), "--url", app.base_url + "/api",
+    code = main(["classify", str(EXAMPLE), "--url", app.base_url + "/api",
                  "--sensor", "micasense", "--png", str(png), "--chart", str(chart),
                  "--tiff", str(tif), "--quiet"])
     out, err = capsys.readouterr()
