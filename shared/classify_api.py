@@ -158,7 +158,6 @@ def classify_stored(req: func.HttpRequest, raw_id: str) -> func.HttpResponse:
         raise Problem(409, f"Resource {scene_id} is a {record.kind}, not a scene.",
                       slug="not-a-scene")
     done = classify_body(content, record.content_type.split(";", 1)[0].strip().lower(), parameters)
-    del content
     result = store.create(owner, _raster(done, TIFF, "classes"), kind="classification",
                           content_type=TIFF, name=f"{record.name} classes.tif",
                           source=scene_id, model_version=done.model.version)

@@ -14,21 +14,11 @@ import pytest
 from shared.surfaces import CLASSES, SENSORS
 from tests.classify.scenes import (GEO_CODES, class_means, npy_bytes, read_palette_png, read_tiff,
                                    striped_scene, tiff_bytes)
+from tests.resources.conftest import assert_problem
 from tests.support.apphost import AppHost
 
-PROBLEM = "application/problem+json"
 TIFF = {"Content-Type": "image/tiff"}
 NPY = {"Content-Type": "application/x-npy"}
-
-
-def assert_problem(response: httpx.Response, status: int, slug: str | None = None) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body = response.json()
-    assert body["status"] == status and body["detail"]
-    if slug:
-        assert body["type"] == f"/problems/{slug}"
-    return body
 
 
 def assert_model_headers(response: httpx.Response, sensor: str = "micasense") -> None:
