@@ -78,7 +78,13 @@ class LabelledSamples:
 
 def labelled_band_samples(spectra: Spectra, labels: dict[str, int], sensor: str) -> LabelledSamples:
     """Band-centre samples of every labelled site whose bands are all finite."""
-    values = spectra.at(SENSORS[sensor].wavelengths_nm)
+    return labelled_samples_at(spectra, labels, SENSORS[sensor].wavelengths_nm)
+
+
+def labelled_samples_at(spectra: Spectra, labels: dict[str, int],
+                        centres_nm: tuple[int, ...]) -> LabelledSamples:
+    """Samples at ``centres_nm`` of every labelled site whose values there are all finite."""
+    values = spectra.at(centres_nm)
     chosen = [i for i, site in enumerate(spectra.sites)
               if site in labels and np.isfinite(values[i]).all()]
     return LabelledSamples(tuple(spectra.sites[i] for i in chosen), values[chosen],

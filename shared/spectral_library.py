@@ -80,9 +80,9 @@ def median_correlation(features: np.ndarray) -> float:
 def statistics_from_samples(features: np.ndarray, correlation: float,
                             provenance: str) -> ClassStatistics:
     """Class statistics from field samples at LIBRARY_WAVELENGTHS_NM (sites x wavelengths)."""
-    return ClassStatistics(tuple(features.mean(axis=0).round(3)),
-                           tuple(features.std(axis=0, ddof=1).round(3)), round(correlation, 3),
-                           provenance)
+    return ClassStatistics(tuple(features.mean(axis=0).round(3).tolist()),
+                           tuple(features.std(axis=0, ddof=1).round(3).tolist()),
+                           round(correlation, 3), provenance)
 
 
 def band_statistics(library: Mapping[int, ClassStatistics], code: int, sensor: str

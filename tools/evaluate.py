@@ -1,9 +1,12 @@
 """Evaluate the default model form on the real field spectra and the albedo formulas.
 
     python -m tools.evaluate [--data ../shared/data/ice_spectra] [--png-dir build/evaluation]
+    python -m tools.evaluate --derive
 
 Prints, per sensor, the leave-one-site-out accuracy, weighted precision/recall/F1, per-class F1 and
 the confusion matrix (also written as a PNG), and the narrowband-vs-broadband albedo error.
+``--derive`` prints the field-derived spectral-library entries (SN, CI, LA, HA) as they are written
+in ``shared/spectral_library.py``, recomputed from the field spectra.
 """
 from __future__ import annotations
 
@@ -13,7 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from shared.albedo_validation import narrowband_albedo_error
-from shared.field_evaluation import leave_one_site_out
+from shared.field_evaluation import (field_class_statistics, field_library_samples,
+                                     leave_one_site_out)
+from shared.spectral_library import FIELD, LIBRARY
 from shared.surfaces import CLASS_BY_CODE, CLASS_CODES, SENSORS
 from shared.training import Evaluation
 from tools.train import FIELD_DATA
@@ -54,13 +59,32 @@ def report(evaluation: Evaluation) -> str:
     return "\n".join(lines)
 
 
+def derive_library(data_dir: Path) -> str:
+    """The field classes' library entries, recomputed (compare with shared/spectral_library.py)."""
+    samples = field_library_samples(data_dir)
+    lines = []
+    for code in CLASS_CODES:
+        if LIBRARY[code].provenance.startswith(FIELD.split("{")[0]):
+            sites = int((samples.labels == code).sum())
+            stats = field_class_statistics(samples, code, FIELD.format(n=sites))
+            lines += [f"{code}: {CLASS_BY_CODE[code].short}, {stats.provenance}",
+                      f"  mean {stats.mean}", f"  sd   {stats.sd}",
+                      f"  correlation {stats.correlation}"]
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=FIELD_DATA, help="the ice_spectra folder")
     parser.add_argument("--png-dir", type=Path, default=Path("build/evaluation"))
+    parser.add_argument("--derive", action="store_true",
+                        help="print the field-derived spectral-library entries and stop")
     args = parser.parse_args()
     if not args.data.is_dir():
         raise SystemExit(f"no field data at {args.data}")
+    if args.derive:
+        print(derive_library(args.data))
+        return
     for sensor in SENSORS:
         evaluation = leave_one_site_out(args.data, sensor)
         print(f"{sensor}: field spectra, leave one site out")
