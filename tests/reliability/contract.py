@@ -62,8 +62,9 @@ def _template_pattern(template: str) -> re.Pattern[str]:
     return re.compile("^/" + "/".join(parts) + "$", re.IGNORECASE)
 
 
-def operation_for(method: str, url_path: str) -> Operation:
-    """The documented operation a request path (with the server prefix, e.g. /api/...) hits."""
+def operation_for(method: str, url_path: str) -> Operation | None:
+    """The documented operation a request path (with the server prefix, e.g. /api/..., percent
+    escapes kept) hits; None for a path and method the document does not have."""
     server = document()["servers"][0]["url"].rstrip("/")
     assert url_path.lower().startswith(server.lower() + "/"), url_path
     path = url_path[len(server):].split("?", 1)[0]
@@ -72,7 +73,7 @@ def operation_for(method: str, url_path: str) -> Operation:
     for template, item in candidates:
         if _template_pattern(template).match(path) and method.lower() in item:
             return Operation(template, method.lower(), item[method.lower()])
-    raise AssertionError(f"{method} {url_path} is not a documented operation")
+    return None
 
 
 def _resolve(node: dict[str, Any]) -> dict[str, Any]:
@@ -93,7 +94,12 @@ def _media_matches(pattern: str, actual: str) -> bool:
 def assert_conforms(response: httpx.Response, *, operation: Operation | None = None) -> None:
     """The answer is one the document allows for the request's operation (see module doc)."""
     request = response.request
-    operation = operation or operation_for(request.method, request.url.path)
+    operation = operation or operation_for(request.method, request.url.raw_path.decode("ascii"))
+    if operation is None:  # not an operation: the app refuses it as a 404 or 405 problem
+        operation = Operation(request.url.path, request.method.lower(), {"responses": {
+            "404": {"$ref": "#/components/responses/NotFound"},
+            "405": {"content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+                    "headers": {"Allow": {"required": True}}}}})
     label = f"{request.method} {operation.path} -> {response.status_code}"
     answers = operation.spec["responses"]
     documented = answers.get(str(response.status_code)) or answers.get("default")

@@ -167,7 +167,8 @@ def test_a_tour_of_every_operation_conforms(api: httpx.Client) -> None:
 
     def call(method: str, url: str, **kwargs) -> httpx.Response:
         response = api.request(method, url, **kwargs)
-        operation = operation_for(method, response.request.url.path)
+        operation = operation_for(method, response.request.url.raw_path.decode("ascii"))
+        assert operation is not None, f"{method} {url} is not a documented operation"
         assert_conforms(response, operation=operation)
         seen.add((operation.path, operation.method))
         return response
