@@ -9,8 +9,8 @@
   than ``RetryPolicy.max_retry_after`` is not slept through: the error is raised at once, carrying
   ``retry_after``, so a script can decide. Other errors are never retried.
 - Errors: every non-2xx answer raises :class:`ApiError` with the RFC 9457 problem's ``status``,
-  ``type``, ``title``, ``detail`` (and the whole ``problem``); a server that cannot be reached raises
-  :class:`ApiUnreachable`. Both are :class:`IceSurfError`.
+  ``type``, ``title``, ``detail`` (and the whole ``problem``); a server that cannot be reached
+  raises :class:`ApiUnreachable`. Both are :class:`IceSurfError`.
 - Streaming: uploads are read from the file in 1 MiB chunks as they are sent (with a
   ``Content-Length``: the host needs one) and read again from the start on a retry; downloads are
   written to a ``.part`` file as they arrive, checked against the server's ``Repr-Digest`` sha-256,
@@ -23,6 +23,7 @@ import base64
 import email.utils
 import hashlib
 import json
+import math
 import os
 import random
 import time
@@ -304,7 +305,8 @@ class Classification:
         model = document.get("model") or {}
         resource = document.get("resource")
         return cls(document=dict(document), classes=_class_rows(document),
-                   model_name=str(model.get("name", "")), model_version=str(model.get("version", "")),
+                   model_name=str(model.get("name", "")),
+                   model_version=str(model.get("version", "")),
                    resource=Resource.from_json(resource) if resource else None, location=location)
 
     @property
@@ -345,7 +347,7 @@ def _float_or_none(value: Any) -> float | None:
 
 @dataclass(frozen=True)
 class RasterAnswer:
-    """A raster classification answer: class map (or albedo map) bytes and the model that made it."""
+    """A raster answer: class or albedo map bytes, and the version of the model that made it."""
 
     content: bytes
     media_type: str
@@ -446,8 +448,8 @@ class Client:
     # ---- service ----
 
     def health(self) -> dict[str, Any]:
-        """The health report (``status`` ok or unavailable). Asked once: an unhealthy app's 503
-        report is returned, not raised, since it is the answer to the question."""
+        """The health report (``status`` ok, degraded or unavailable). Asked once: an unhealthy
+        app's 503 report is returned, not raised, since it is the answer to the question."""
         response = self._exchange("GET", "health", retry=NO_RETRY, accept_statuses=(503,))
         media = response.headers.get("content-type", "")
         if response.status_code == 503 and not media.startswith("application/json"):
@@ -608,11 +610,13 @@ class Client:
     def classify_pixels(self, pixels: Sequence[Sequence[float]], *, sensor: str | None = None,
                         scale: float | None = None, nodata: float | None = None
                         ) -> Classification:
-        """Classify a list of pixels (``[[b1, ..., bN], ...]``); ``labels`` has each one's code."""
-        document: dict[str, Any] = {"pixels": [list(map(float, pixel)) for pixel in pixels]}
+        """Classify a list of pixels (``[[b1, ..., bN], ...]``); ``labels`` has each one's code
+        (0 for a pixel with a missing value: None, NaN or infinite, sent as JSON null)."""
+        document: dict[str, Any] = {"pixels": [[_json_number(value) for value in pixel]
+                                               for pixel in pixels]}
         if sensor:
             document["sensor"] = sensor
-        body = json.dumps(document, allow_nan=True).encode()
+        body = json.dumps(document, allow_nan=False).encode()
         return self.classify(body, scale=scale, nodata=nodata, content_type="application/json")
 
     def classify_map(self, source: Source, *, format: str = "tiff", product: str = "classes",
@@ -692,6 +696,11 @@ def _repr_digest(header: str | None) -> bytes | None:
             except ValueError:
                 return None
     return None
+
+
+def _json_number(value: float | None) -> float | None:
+    """A band value for JSON: missing, NaN and infinite values are null (masked by the API)."""
+    return None if value is None or not math.isfinite(float(value)) else float(value)
 
 
 def _int_or_none(text: str | None) -> int | None:

@@ -2,7 +2,8 @@
 
 The client is installable without the function app, so it carries its own copy of the legend
 (the colours of the original study's maps, ../shared/docs/ice-science.md, with cryoconite dark
-grey rather than black); tests/client checks it against the app's ``shared.surfaces``. Names from an API answer take precedence where present.
+grey rather than black); tests/client checks it against the app's ``shared.surfaces``. Names from
+an API answer take precedence where present.
 """
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ import hashlib
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Iterator, Mapping
+from typing import Mapping
 
 
 @dataclass

@@ -8,10 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from icesurf.client import ApiError, Client, RetryPolicy
+from icesurf.client import ApiError, Client, Resource, RetryPolicy
 from tests.client.conftest import npy_scene
 from tests.support.apphost import AppHost
 from tests.support.azurite import Azurite
+
+
+def test_the_client_record_has_the_api_record_s_members() -> None:
+    """The client mirrors the wire record (it does not import the app); they must not drift."""
+    from dataclasses import fields
+
+    from shared.resource_store import ResourceRecord
+
+    assert [f.name for f in fields(Resource)] == [f.name for f in fields(ResourceRecord)]
 
 
 def test_upload_get_update_download_delete(api: Client, tmp_path: Path) -> None:

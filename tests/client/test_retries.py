@@ -174,7 +174,8 @@ def _digest_header(content: bytes) -> str:
 
 def test_a_broken_download_resumes_with_a_range_and_is_verified(tmp_path: Path) -> None:
     content = bytes(range(256)) * 8192  # 2 MiB
-    headers = {"Content-Type": "image/tiff", "ETag": '"0xE"', "Repr-Digest": _digest_header(content)}
+    headers = {"Content-Type": "image/tiff", "ETag": '"0xE"',
+               "Repr-Digest": _digest_header(content)}
     rest = {"Content-Range": f"bytes 1000000-{len(content) - 1}/{len(content)}", **headers}
     script = (Answer(200, content, headers, cut_after=1_000_000),
               Answer(206, content[1_000_000:], rest))

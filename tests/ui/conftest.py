@@ -31,7 +31,8 @@ def keyed_app(azurite: Azurite, model_dir: Path, tmp_path_factory: pytest.TempPa
     (secrets / "host.json").write_text(json.dumps({
         "masterKey": {"name": "master", "value": "ui-test-master-key", "encrypted": False},
         "functionKeys": [{"name": "default", "value": FUNCTION_KEY, "encrypted": False}]}))
-    env = {"STORAGE_CONNECTION_STRING": azurite.connection_string, "MODEL_LOCAL_DIR": str(model_dir),
+    env = {"STORAGE_CONNECTION_STRING": azurite.connection_string,
+           "MODEL_LOCAL_DIR": str(model_dir),
            "AzureWebJobsSecretStorageType": "files", "FUNCTIONS_SECRETS_PATH": str(secrets)}
     with AppHost(env, extra_args=("--enable-auth",)) as host:
         yield host

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import httpx
 import numpy as np
-import pytest
 
 from shared.ui_page import CONTENT_SECURITY_POLICY
 from tests.classify.scenes import npy_bytes, tiff_bytes
@@ -138,8 +137,8 @@ def test_classify_in_the_browser(browser, keyed_app: AppHost, tmp_path: Path,
         cells = [rows.nth(i).locator("td").all_inner_texts() for i in range(6)]
         percents = [float(row[1].rstrip(" %")) for row in cells]
         assert abs(sum(percents) - 100) < 0.5 and all(p > 0 for p in percents)
-        with httpx.Client(base_url=origin + "/api", headers={"x-functions-key": FUNCTION_KEY}) as api:
-            card = api.get("/models/current", params={"sensor": "micasense"}).json()
+        card = httpx.get(f"{origin}/api/models/current", params={"sensor": "micasense"},
+                         headers={"x-functions-key": FUNCTION_KEY}).json()
         assert page.locator("#model-version").inner_text() == f"{card['name']} {card['version']}"
         page.screenshot(path=str(artifacts / "classified.png"), full_page=True)
         _check_map_colours(page, artifacts)
