@@ -219,10 +219,15 @@ def _schemas() -> JsonObject:
                                        "published": {"type": "string"}}}}}}}},
         },
         "Health": {
-            "type": "object", "required": ["status", "version"],
+            "type": "object", "required": ["status", "version", "storage"],
             "properties": {"status": {"enum": ["ok", "degraded", "unavailable"]},
-                           "version": {"type": "string"}},
+                           "version": {"type": "string"},
+                           "credential_source": {"enum": ["identity", "key-vault",
+                                                          "connection-string", None]},
+                           "storage": {"type": "object", "required": ["status"]}},
             "additionalProperties": True,
+            "description": "degraded: still serving, but a cached secret is stale or the last "
+                           "model load failed. Never holds a secret.",
         },
     }
 
