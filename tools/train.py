@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -26,8 +27,9 @@ from shared.training import QUANTIZER, SAMPLES_PER_CLASS, SEED, TREES, evaluate,
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CACHE = PROJECT_ROOT / ".cache" / "models"
 FIELD_DATA = PROJECT_ROOT.parent / "shared" / "data" / "ice_spectra"
-TRAINING_SOURCES = ("spectral_library.py", "training.py", "quantized_forest.py", "surfaces.py",
-                    "model_artifact.py", "field_spectra.py", "field_evaluation.py")
+TRAINING_SOURCES = tuple(f"shared/{name}.py" for name in (
+    "__init__", "spectral_library", "training", "quantized_forest", "surfaces", "model_artifact",
+    "field_spectra", "field_evaluation")) + ("tools/train.py",)
 
 
 def model_name(sensor: str) -> str:
@@ -72,21 +74,42 @@ def train(sensor: str, out_dir: Path) -> Path:
 def _cache_key() -> str:
     digest = hashlib.sha256()
     for name in TRAINING_SOURCES:
-        digest.update((PROJECT_ROOT / "shared" / name).read_bytes())
+        digest.update((PROJECT_ROOT / name).read_bytes())
     digest.update(f"{sklearn.__version__} {np.__version__} {FIELD_DATA.is_dir()}".encode())
     return digest.hexdigest()[:16]
+
+
+def _complete(cached: Path) -> bool:
+    return all((cached / model_name(s) / "manifest.json").exists() for s in SENSORS)
+
+
+def _train_into_cache(cached: Path) -> None:
+    """Train in a private staging folder, then publish it with one atomic rename.
+
+    Several processes (parallel test sessions, ``make run``) may train the same key at once: each
+    stages its own folder; the first rename wins and the others' identical results are dropped.
+    """
+    CACHE.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f"{cached.name}.", suffix=".partial", dir=CACHE))
+    try:
+        for sensor in SENSORS:
+            train(sensor, staging)
+        if cached.exists() and not _complete(cached):
+            shutil.rmtree(cached, ignore_errors=True)  # left by an older, non-atomic version
+        try:
+            staging.rename(cached)
+        except OSError:
+            if not _complete(cached):
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def train_default_models(out_dir: Path) -> dict[str, Path]:
     """Both sensors' default models in ``out_dir/icesurf-<sensor>/`` (trained once, then cached)."""
     cached = CACHE / _cache_key()
-    if not all((cached / model_name(s) / "manifest.json").exists() for s in SENSORS):
-        staging = cached.with_name(cached.name + ".partial")
-        shutil.rmtree(staging, ignore_errors=True)
-        for sensor in SENSORS:
-            train(sensor, staging)
-        shutil.rmtree(cached, ignore_errors=True)
-        staging.rename(cached)
+    if not _complete(cached):
+        _train_into_cache(cached)
     out_dir.mkdir(parents=True, exist_ok=True)
     result = {}
     for sensor in SENSORS:
