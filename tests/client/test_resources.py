@@ -133,3 +133,53 @@ def test_a_keyed_app_refuses_without_the_key(azurite: Azurite, tmp_path: Path) -
             assert api.health()["status"] == "ok"  # anonymous
         with Client(host.base_url + "/api", key="client-test-key") as api:
             assert api.list(limit=1).items is not None
+
+
+TRANSFER_PROBE = r"""
+import json, sys
+from icesurf.client import Client
+
+def reset_peak() -> None:  # Linux: writing 5 to clear_refs resets the peak RSS (VmHWM)
+    with open("/proc/self/clear_refs", "w") as refs:
+        refs.write("5")
+
+def growth(baseline: int) -> int:
+    status = dict(line.split(":", 1) for line in open("/proc/self/status"))
+    return int(status["VmHWM"].split()[0]) * 1024 - baseline
+
+def rss() -> int:
+    status = dict(line.split(":", 1) for line in open("/proc/self/status"))
+    return int(status["VmRSS"].split()[0]) * 1024
+
+path, url = sys.argv[1], sys.argv[2]
+with Client(url) as api:
+    api.list(limit=1)  # everything imported and connected before the baseline
+    reset_peak(); baseline = rss()
+    record = api.upload(path)
+    uploaded = growth(baseline)
+    reset_peak(); baseline = rss()
+    api.download(record.id, path + ".copy")
+    downloaded = growth(baseline)
+    api.delete(record.id)
+print(json.dumps({"upload": uploaded, "download": downloaded}))
+"""
+
+
+def test_transfers_stream_without_holding_the_file(store_app: AppHost, tmp_path: Path) -> None:
+    """A 48 MiB upload and download grow the client process's peak memory by far less than the
+    file: it is never held whole (a client reading it into memory would grow by >= 1x)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    scene = tmp_path / "large.bin"
+    size = 48 * 1024 * 1024
+    scene.write_bytes(os.urandom(size))
+    probe = subprocess.run([sys.executable, "-c", TRANSFER_PROBE, str(scene),
+                            store_app.base_url + "/api"], capture_output=True, text=True,
+                           timeout=120, cwd=Path(__file__).resolve().parents[2])
+    assert probe.returncode == 0, probe.stderr
+    growth = json.loads(probe.stdout)
+    assert growth["upload"] < 0.25 * size and growth["download"] < 0.25 * size, growth
+    assert (tmp_path / "large.bin.copy").read_bytes() == scene.read_bytes()
