@@ -25,7 +25,8 @@ from shared.model_registry import current_model
 from shared.ownership import owner_from_request
 from shared.problems import Problem
 from shared.raster_outputs import albedo_geotiff, class_map_geotiff, class_map_png, npy_bytes
-from shared.resource_store import ResourceStore, normalize_id
+from shared.resource_http import collection_path
+from shared.resource_store import MAX_NAME_LENGTH, ResourceStore, normalize_id
 from shared.settings import get_settings
 from shared.surfaces import CLASSES, SENSORS, default_scale
 
@@ -158,20 +159,17 @@ def classify_stored(req: func.HttpRequest, raw_id: str) -> func.HttpResponse:
         raise Problem(409, f"Resource {scene_id} is a {record.kind}, not a scene.",
                       slug="not-a-scene")
     done = classify_body(content, record.content_type.split(";", 1)[0].strip().lower(), parameters)
+    suffix = " classes.tif"
     result = store.create(owner, _raster(done, TIFF, "classes"), kind="classification",
-                          content_type=TIFF, name=f"{record.name} classes.tif",
+                          content_type=TIFF,
+                          name=record.name[:MAX_NAME_LENGTH - len(suffix)] + suffix,
                           source=scene_id, model_version=done.model.version)
-    location = f"{_api_root(req)}/resources/{result.id}"
+    # The resources collection beside /api/classify, whatever the route prefix.
+    location = f"{collection_path(req).rsplit('/', 1)[0]}/resources/{result.id}"
     document = summary_document(done, labels=False)
     document["resource"] = result.to_json()
     return json_response(document, status=201,
                          headers={"Location": location, **model_headers(done.model)})
-
-
-def _api_root(req: func.HttpRequest) -> str:
-    """``/api`` (whatever the route prefix): the request path up to its ``classify`` segment."""
-    path = "/" + req.url.split("://", 1)[-1].split("/", 1)[-1].split("?", 1)[0]
-    return path[:path.lower().rindex("/classify")]
 
 
 def model_headers(model: LoadedModel) -> dict[str, str]:

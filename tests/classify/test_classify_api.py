@@ -308,12 +308,22 @@ def test_stored_scene_classification_is_stored_and_downloadable(client, striped,
     record = client.get(location.removeprefix("/api"), headers=principal).json()
     assert record["kind"] == "classification" and record["source"] == scene_id
     assert record["model_version"] == response.headers["x-model-version"]
-    assert record["content_type"] == "image/tiff"
+    assert record["content_type"] == "image/tiff" and record["name"] == "flight 7 classes.tif"
     content = client.get(f"/resources/{result_id}/content", headers=principal)
     image, tags = read_tiff(content.content)
     np.testing.assert_array_equal(image, codes)
     _, source_tags = read_tiff(source)
     assert all(tags[code] == source_tags[code] for code in GEO_CODES)
+
+
+def test_stored_scene_with_the_longest_name_gets_a_valid_result_name(client, striped, principal):
+    long_name = "x" * 255
+    created = client.post("/resources", content=tiff_bytes(striped[0]), params={"name": long_name},
+                          headers={**TIFF, **principal}).json()
+    response = client.post(f"/classify/{created['id']}", headers=principal)
+    assert response.status_code == 201, response.text
+    name = response.json()["resource"]["name"]
+    assert len(name) == 255 and name.endswith(" classes.tif")
 
 
 def test_stored_scene_of_another_principal_or_unknown_is_404(client, striped, principal):
