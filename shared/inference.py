@@ -1,8 +1,10 @@
 """Classify a reflectance scene: class map, coverage, broadband albedo; in bounded memory.
 
-The scene is processed in blocks of rows (about ``CHUNK_PIXELS`` pixels each), so besides the two
-output maps (1 + 4 bytes per pixel) only one block's float32 reflectance and indices are alive at a
-time, whatever the scene's size. A pixel is masked (class 0, albedo NaN) when any band is NaN or
+The scene is processed in blocks of rows (about ``CHUNK_PIXELS`` pixels each, or a sixteenth of a
+smaller scene), so besides the two output maps (1 + 4 bytes per pixel) only one block's float32
+reflectance, indices and albedo terms (~48 bytes per pixel) are alive at a time, whatever the
+scene's size. Added memory thus stays below the input's size for float32 and 16-bit scenes (not
+for 8-bit ones: their outputs alone match the input). A pixel is masked (class 0, albedo NaN) when any band is NaN or
 infinite or equals ``nodata``; masked pixels are never classified and count in no statistic.
 """
 from __future__ import annotations
@@ -17,6 +19,7 @@ from shared.model_artifact import LoadedModel
 from shared.surfaces import CLASS_BY_CODE, CLASS_CODES, NODATA_CLASS
 
 CHUNK_PIXELS = 1 << 18
+MIN_CHUNK_PIXELS = 1 << 14
 _SNOW = 1
 
 
@@ -78,7 +81,8 @@ def classify_scene(model: LoadedModel, image: np.ndarray, *, scale: float,
     albedo = np.full((height, width), np.nan, dtype=np.float32)
     counts = np.zeros(max(CLASS_CODES) + 1, dtype=np.int64)
     albedo_sums = np.zeros(max(CLASS_CODES) + 1, dtype=np.float64)
-    rows = max(1, CHUNK_PIXELS // max(width, 1))
+    block_pixels = min(CHUNK_PIXELS, max(MIN_CHUNK_PIXELS, height * width // 16))
+    rows = max(1, block_pixels // max(width, 1))
     divisor = np.float32(scale)
     for top in range(0, height, rows):
         pixels = image[top:top + rows].reshape(-1, bands)
