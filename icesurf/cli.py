@@ -19,6 +19,7 @@ import argparse
 import json
 import sys
 from dataclasses import asdict
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -180,9 +181,16 @@ def cmd_model(api: Client, args: argparse.Namespace) -> int:
     for key in ("name", "version", "sensor", "sha256", "created"):
         if key in document:
             print(f"{key.ljust(10)} {document[key]}")
-    metrics = document.get("evaluation") or document.get("metrics")
-    if metrics:
-        print("evaluation " + json.dumps(metrics, ensure_ascii=False)[:400])
+    if document.get("bands"):
+        bands = zip_longest(document["bands"], document.get("wavelengths_nm") or [])
+        print("bands      " + ", ".join(f"{band} {nm} nm" if nm else str(band)
+                                        for band, nm in bands))
+    for dataset, metrics in (document.get("evaluation") or {}).items():
+        per_class = ", ".join(f"{name} {f1:.2f}"
+                              for name, f1 in (metrics.get("f1_per_class") or {}).items())
+        print(f"evaluated  {dataset}: accuracy {metrics.get('accuracy', float('nan')):.3f}, "
+              f"weighted F1 {metrics.get('f1_weighted', float('nan')):.3f}"
+              + (f" (per class: {per_class})" if per_class else ""))
     return EXIT_OK
 
 

@@ -100,10 +100,14 @@ def test_classification_problems_are_reported(classify_api: Client, scene_files)
     assert unsupported.value.status == 415
 
 
-def test_model_card_and_versions(classify_api: Client) -> None:
+def test_model_card_and_versions(capsys, classify_api: Client) -> None:
     card = classify_api.current_model("micasense")
     assert card["name"] == "icesurf-micasense" and card["version"]
     assert any(card["version"] in json.dumps(entry) for entry in classify_api.models()["models"])
+    assert main(["model", "--url", classify_api.base_url, "--sensor", "micasense"]) == 0
+    shown = dict(line.split(None, 1) for line in capsys.readouterr().out.splitlines())
+    assert (shown["name"], shown["version"]) == (card["name"], card["version"])
+    assert shown["bands"].startswith("blue 475 nm, green 560 nm")
 
 
 def test_the_example_scene_is_the_demo_scene() -> None:
