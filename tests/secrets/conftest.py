@@ -6,11 +6,14 @@ import base64
 import os
 import secrets
 from contextlib import contextmanager
-from typing import Iterator, Mapping
+from typing import Callable, Iterator, Mapping
 
 import httpx
 import pytest
 
+from shared import secrets as shared_secrets
+from shared import storage_clients
+from shared.settings import reload_settings
 from tests.support.apphost import AppHost
 from tests.support.azurite import Azurite
 from tests.support.keyvault import FakeKeyVault
@@ -104,3 +107,23 @@ def assert_problem(response: httpx.Response, status: int, slug: str) -> dict:
 def assert_no_secret_in(text: str, *secret_values: str) -> None:
     for value in secret_values:
         assert value not in text, "a secret value leaked"
+
+
+@pytest.fixture()
+def use_vault_here(monkeypatch: pytest.MonkeyPatch, vault: FakeKeyVault
+                   ) -> Iterator[Callable[..., None]]:
+    """``configure(**settings)``: this process's settings (and identity environment) pointed at
+    the test vault, with the per-process caches (credential, secrets, storage client) reset."""
+    def configure(**settings: str) -> None:
+        for name in ("STORAGE_ACCOUNT_URL", "STORAGE_CONNECTION_STRING"):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in vault_app_env(vault, **settings).items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setattr(shared_secrets, "_credential", None)
+        monkeypatch.setattr(shared_secrets, "_cache", None)
+        monkeypatch.setattr(storage_clients, "_client", None)
+        monkeypatch.setattr(storage_clients, "_client_secret", None)
+        reload_settings()
+    yield configure
+    monkeypatch.undo()
+    reload_settings()

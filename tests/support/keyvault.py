@@ -108,6 +108,10 @@ class FakeKeyVault:
     def url(self) -> str:
         return f"https://127.0.0.1:{self.port}"
 
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
     def identity_env(self) -> dict[str, str]:
         """Environment for ``EnvironmentCredential`` to get its tokens from this server, and for
         ``requests`` (inside azure-core) to trust its certificate."""
