@@ -36,7 +36,7 @@ def reader(vault: FakeKeyVault) -> Iterator[Callable[[str], tuple[str, str]]]:
     """Reads secrets like the app does: SecretClient, challenge flow, a token from the vault."""
     credential = ClientSecretCredential(TENANT_ID, CLIENT_ID, CLIENT_SECRET, authority=vault.url,
                                         disable_instance_discovery=True,
-                                        connection_verify=str(vault.ca_path))
+                                        connection_verify=str(vault.ca_path), retry_total=0)
     client = SecretClient(vault.url, credential, verify_challenge_resource=False,
                           connection_verify=str(vault.ca_path), retry_total=0)
 
