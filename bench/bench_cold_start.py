@@ -33,7 +33,7 @@ if str(PROJECT_ROOT) not in sys.path:
 import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 
-ROUNDS = 3
+ROUNDS = 5
 SCENE_SHAPE = (512, 512, 5)
 MODELS_CONTAINER = "bench-cold-start-models"
 
@@ -105,13 +105,15 @@ def main() -> None:
             for label in ("lazy", "eager"):
                 timings[label].append(_start_and_classify(
                     label == "eager", env, scene, work_dir / f"{label}-{round_number}.log"))
-    medians = {label: (statistics.median(t[0] for t in runs), statistics.median(t[1] for t in runs))
+    medians = {label: tuple(statistics.median(values) for values in zip(
+                   *((listening, answered, answered - listening) for listening, answered in runs)))
                for label, runs in timings.items()}
-    print(f"cold start, median of {ROUNDS} process starts each "
+    print(f"cold start, median of {ROUNDS} process starts each, load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
           f"(first request: POST /api/classify, {SCENE_SHAPE[0]}x{SCENE_SHAPE[1]} MicaSense scene)")
-    for label, (listening, answered) in medians.items():
+    for label, (listening, answered, first_request) in medians.items():
         print(f"  {label:5}: listening after {listening:6.2f} s, first classification answered "
-              f"after {answered:6.2f} s")
+              f"after {answered:6.2f} s (the request itself: {first_request:5.2f} s)")
     lazy, eager = medians["lazy"], medians["eager"]
     print(f"  ratio eager/lazy: listening {eager[0] / lazy[0]:.2f}x, first classification "
           f"{eager[1] / lazy[1]:.2f}x")
