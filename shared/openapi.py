@@ -23,9 +23,10 @@ from shared.problems import PROBLEM_MEDIA_TYPE
 from shared.resource_http import MERGE_PATCH_MEDIA_TYPE
 from shared.resource_store import (DEFAULT_LIST_LIMIT, KINDS, MAX_LIST_LIMIT, MAX_NAME_LENGTH,
                                    METADATA_BYTES_CEILING)
+from shared.surfaces import SENSORS
 from shared.ui_page import ASSET_TYPES
 
-SENSOR_NAMES = ("micasense", "sentinel2")
+SENSOR_NAMES = tuple(SENSORS)
 CLASSIFY_PRODUCTS = ("classes", "albedo")
 RASTER_MEDIA_TYPES = ("image/tiff", "image/png", "application/x-npy")
 
@@ -160,15 +161,25 @@ def _schemas() -> JsonObject:
                         {"type": "object", "required": ["resource"],
                          "properties": {"resource": _ref("schemas", "Resource")}}]}
     pixel_value = {"type": ["number", "null"], "description": "null is a missing value (masked)"}
+
+    def pixels_of(sensor: str) -> JsonObject:
+        bands = SENSORS[sensor].band_count
+        return {"type": "object", "required": ["pixels", "sensor"],
+                "properties": {
+                    "pixels": {"type": "array", "minItems": 1, "items": {
+                        "type": "array", "minItems": bands, "maxItems": bands,
+                        "items": pixel_value}},
+                    "sensor": {"const": sensor}}}
+
     pixels = {
-        "type": "object", "required": ["pixels"],
-        "properties": {
-            "pixels": {"type": "array", "minItems": 1,
-                       "items": {"type": "array", "minItems": 1, "items": pixel_value},
-                       "description": "one list of band values per pixel, all of the sensor's "
-                                      "band count"},
-            "sensor": {"enum": list(SENSOR_NAMES)},
-        },
+        "description": "One list of band values per pixel, in the sensor's band order. Without "
+                       "`sensor` (absent or null here, absent in the query) the DEFAULT_SENSOR "
+                       "setting applies.",
+        "anyOf": [pixels_of(sensor) for sensor in SENSOR_NAMES] + [{
+            "type": "object", "required": ["pixels"],
+            "properties": {"pixels": {"type": "array", "minItems": 1, "items": {
+                "type": "array", "minItems": 1, "items": pixel_value}},
+                "sensor": {"type": "null"}}}],
     }
     return {
         "Problem": {
@@ -290,10 +301,10 @@ def _resource_paths() -> JsonObject:
                        "multipart/form-data with a `file` part and an optional `metadata` part "
                        "(a JSON object).",
         "content": {
-            "multipart/form-data": {"schema": {
-                "type": "object", "required": ["file"],
-                "properties": {"file": _BINARY, "metadata": {"type": "string",
-                                                             "contentMediaType": "application/json"}}}},
+            "multipart/form-data": {
+                "schema": {"type": "object", "required": ["file"],
+                           "properties": {"file": _BINARY, "metadata": _ref("schemas", "Metadata")}},
+                "encoding": {"metadata": {"contentType": "application/json"}}},
             "*/*": {"schema": _BINARY},
         },
     }
