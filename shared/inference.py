@@ -16,6 +16,7 @@ import numpy as np
 
 from shared.albedo import broadband_albedo
 from shared.model_artifact import LoadedModel
+from shared.quantized_forest import KeyMemo
 from shared.surfaces import CLASS_BY_CODE, CLASS_CODES, NODATA_CLASS
 
 CHUNK_PIXELS = 1 << 18
@@ -84,13 +85,14 @@ def classify_scene(model: LoadedModel, image: np.ndarray, *, scale: float,
     block_pixels = min(CHUNK_PIXELS, max(MIN_CHUNK_PIXELS, height * width // 16))
     rows = max(1, block_pixels // max(width, 1))
     divisor = np.float32(scale)
+    memo = KeyMemo()  # distinct keys predicted once per scene (models without a table)
     for top in range(0, height, rows):
         pixels = image[top:top + rows].reshape(-1, bands)
         reflectance = pixels.astype(np.float32)  # a copy of one block only
         if divisor != 1:
             reflectance /= divisor
         valid = _valid_mask(pixels, reflectance, nodata)
-        codes = model.predict(reflectance, valid)
+        codes = model.predict(reflectance, valid, memo)
         with np.errstate(invalid="ignore"):  # inf - inf in masked pixels
             block_albedo = broadband_albedo(reflectance, model.sensor).astype(np.float32,
                                                                                copy=False)

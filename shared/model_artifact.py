@@ -18,7 +18,7 @@ import joblib
 import numpy as np
 import sklearn
 
-from shared.quantized_forest import QuantizedForest
+from shared.quantized_forest import KeyMemo, QuantizedForest
 
 MODEL_FILE = "model.joblib"
 MANIFEST_FILE = "manifest.json"
@@ -51,9 +51,13 @@ class LoadedModel:
     def sensor(self) -> str:
         return self.manifest["sensor"]
 
-    def predict(self, pixels: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
-        """uint8 class codes of reflectance pixels (n, bands); 0 where not ``valid``."""
-        return self.forest.predict(pixels, valid)
+    def predict(self, pixels: np.ndarray, valid: np.ndarray | None = None,
+                memo: KeyMemo | None = None) -> np.ndarray:
+        """uint8 class codes of reflectance pixels (n, bands); 0 where not ``valid``.
+
+        Pass one :class:`KeyMemo` for all blocks of a scene (see :meth:`QuantizedForest.predict`).
+        """
+        return self.forest.predict(pixels, valid, memo)
 
 
 def _minor(version: str) -> str:

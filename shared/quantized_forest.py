@@ -10,6 +10,8 @@ pixels are quantised, their grid keys deduplicated, and the forest predicts each
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.pipeline import Pipeline
@@ -91,8 +93,13 @@ class QuantizedForest:
             compact[start:start + len(flat)] = forest.predict(features)
         return compact.reshape(shape)[np.ix_(*groups)].reshape(cells)
 
-    def predict(self, reflectance: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
-        """uint8 class codes of float32 reflectance (n, bands); 0 where ``valid`` is False."""
+    def predict(self, reflectance: np.ndarray, valid: np.ndarray | None = None,
+                memo: KeyMemo | None = None) -> np.ndarray:
+        """uint8 class codes of float32 reflectance (n, bands); 0 where ``valid`` is False.
+
+        ``memo`` (no table only) carries the codes of keys already predicted across calls, so the
+        blocks of one scene predict each distinct key once.
+        """
         n = reflectance.shape[0]
         if valid is None:
             valid = np.isfinite(reflectance).all(axis=1)
@@ -108,7 +115,37 @@ class QuantizedForest:
             distinct, inverse = np.unique(keys[valid], return_inverse=True)
             codes = np.zeros(n, dtype=np.uint8)
             if len(distinct):
-                codes[valid] = self.pipeline[-1].predict(self._grid_features(distinct)
-                                                         ).astype(np.uint8)[inverse]
+                codes[valid] = (memo or KeyMemo()).codes(distinct, self._predict_keys)[inverse]
         codes[~valid] = 0
+        return codes
+
+    def _predict_keys(self, keys: np.ndarray) -> np.ndarray:
+        return self.pipeline[-1].predict(self._grid_features(keys)).astype(np.uint8)
+
+
+class KeyMemo:
+    """Codes of grid keys already predicted, for the blocks of one scene (one caller, no lock).
+
+    Kept as sorted arrays; stops growing at ``max_keys`` (9 bytes a key) so memory stays bounded.
+    """
+
+    def __init__(self, max_keys: int = 1 << 21) -> None:
+        self.max_keys = max_keys
+        self._keys = np.empty(0, dtype=np.int64)
+        self._codes = np.empty(0, dtype=np.uint8)
+
+    def codes(self, distinct: np.ndarray, predict: Callable[[np.ndarray], np.ndarray]
+              ) -> np.ndarray:
+        """Codes of sorted unique keys ``distinct``: remembered ones looked up, others predicted."""
+        position = np.searchsorted(self._keys, distinct).clip(max=max(len(self._keys) - 1, 0))
+        known = (self._keys[position] == distinct) if len(self._keys) else \
+            np.zeros(len(distinct), dtype=bool)
+        codes = np.empty(len(distinct), dtype=np.uint8)
+        codes[known] = self._codes[position[known]]
+        new_keys = distinct[~known]
+        codes[~known] = predict(new_keys)
+        if len(new_keys) and len(self._keys) + len(new_keys) <= self.max_keys:
+            slots = np.searchsorted(self._keys, new_keys)  # new_keys are sorted: a linear merge
+            self._keys = np.insert(self._keys, slots, new_keys)
+            self._codes = np.insert(self._codes, slots, codes[~known])
         return codes
