@@ -1,12 +1,11 @@
 """Azurite (the real Blob Storage emulator, from the project's npm lock) as a managed process."""
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import tempfile
 from pathlib import Path
 
+from tools.processes import stop_process_group
 from tools.ports import free_port, wait_for_port
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -57,13 +56,7 @@ class Azurite:
         return self
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+        stop_process_group(self.process, grace_seconds=10)
         self.process = None
 
     def close(self) -> None:

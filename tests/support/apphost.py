@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Mapping
 
+from tools.processes import stop_process_group
 from tools.ports import free_port, wait_for_port
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -66,13 +66,7 @@ class AppHost:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+        stop_process_group(self.process, grace_seconds=15)
         self.process = None
 
     def close(self) -> None:
