@@ -242,6 +242,10 @@ def _decode_json(body: bytes, band_count: BandCount, max_pixels: int) -> Scene:
     expected = band_count(sensor)
     rows = document["pixels"]
     _check_pixel_count(len(rows), 1, max_pixels)
+    # numpy reads true/false among numbers as 1/0: refuse them (only scanned when present).
+    if (b"true" in body or b"false" in body) and any(
+            type(value) is bool for row in rows if isinstance(row, list) for value in row):
+        raise unreadable('"pixels" values must be numbers or null, not true or false.')
     pixels = _pixel_table(rows)
     if pixels.shape[1] != expected:
         raise wrong_band_count(expected, pixels.shape[1], pixels.shape)
