@@ -186,6 +186,7 @@ def _json_rows() -> list[Hostile]:
         post("json-ragged-rows", 400, _pixels([VALID_ROW, [0.1, 0.2]])),
         post("json-strings", 400, _pixels([["a", "b", "c", "d", "e"]])),
         post("json-all-booleans", 400, _pixels([[True] * 5])),
+        post("json-mixed-booleans", 400, _pixels([[True, 0.8, 0.75, False, 0.6]])),
         post("json-nested-rows", 400, _pixels([[VALID_ROW]])),
         post("json-objects-in-rows", 400, _pixels([[{}, 1, 2, 3, 4]])),
         post("json-four-bands", 422, _pixels([VALID_ROW[:4]])),
