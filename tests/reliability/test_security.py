@@ -17,6 +17,7 @@ import shutil
 import uuid
 from pathlib import Path
 from typing import Iterator
+from urllib.parse import quote
 
 import httpx
 import numpy as np
@@ -216,3 +217,20 @@ def test_model_loader_never_unpickles_an_unverified_file(azurite: Azurite, model
         assert api.post("/classify", json={"pixels": [[0.1] * 9]},
                         params={"sensor": "sentinel2"}).status_code == 200  # the other model
     assert not marker.exists(), "an unverified model file was unpickled"
+
+
+@pytest.mark.parametrize("name", ['evil";filename="evil.exe', "a\\\";b", "naïve; size=1.tif",
+                                  "x' onload='y", "%0d%0aSet-Cookie: a=b"])
+def test_stored_names_cannot_inject_into_download_headers(api: httpx.Client, name: str) -> None:
+    """A valid but hostile name is stored as given and comes back in Content-Disposition as one
+    quoted ASCII filename plus its exact RFC 5987 form, nothing more."""
+    created = api.post("/resources", content=b"x", params={"name": name})
+    assert created.status_code == 201 and created.json()["name"] == name
+    download = api.get(f"/resources/{created.json()['id']}/content")
+    disposition = download.headers["content-disposition"]
+    assert disposition.count('filename="') == 1 and disposition.count("filename*=") == 1
+    fallback = disposition.split('filename="', 1)[1].split('"', 1)[0]
+    assert '"' not in fallback and "\\" not in fallback and all(" " <= ch <= "~" for ch in fallback)
+    assert disposition.endswith("filename*=UTF-8''" + quote(name, safe=""))
+    assert "set-cookie" not in download.headers
+    assert api.delete(f"/resources/{created.json()['id']}").status_code == 204
