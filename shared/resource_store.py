@@ -32,7 +32,7 @@ Listing order is blob-name order within the owner's namespace, i.e. id order. Se
 are UUIDv7 (time-ordered, sub-millisecond precision), so for them id order is creation order,
 oldest first; ids chosen by clients (PUT) sort wherever their UUID falls.
 
-Every storage call goes through :func:`shared.storage_clients.run_with_storage`. Connection errors
+Every storage call goes through :func:`shared.storage_clients.run_or_unavailable`. Connection errors
 are left to propagate (the endpoint wrapper answers 503); Blob Storage answering 5xx or refusing
 the credentials becomes :class:`~shared.http.DependencyUnavailable` (503 as well).
 """
@@ -59,11 +59,10 @@ from azure.core.exceptions import (HttpResponseError, ResourceExistsError, Resou
 from azure.storage.blob import (BlobBlock, BlobClient, BlobProperties, BlobServiceClient,
                                 ContentSettings, StorageErrorCode)
 
-from shared.http import DependencyUnavailable
 from shared.ownership import Owner
 from shared.problems import Problem
 from shared.settings import get_settings
-from shared.storage_clients import run_with_storage
+from shared.storage_clients import run_or_unavailable
 
 log = logging.getLogger("icesurf.resources")
 
@@ -94,7 +93,6 @@ _TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
 _MEDIA_TYPE = re.compile(rf"^({_TOKEN})/({_TOKEN})((?:[ \t]*;[ \t]*{_TOKEN}=(?:{_TOKEN}|"
                          r'"(?:[^"\\\x00-\x08\x0a-\x1f\x7f]|\\[^\x00-\x08\x0a-\x1f\x7f])*"))*)[ \t]*$')
 
-T = TypeVar("T")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -390,7 +388,7 @@ class ResourceStore:
             if span is None:
                 return record, chosen, b""
             try:
-                content = self._call(lambda svc: self._blob(svc, owner, resource_id).download_blob(
+                content = run_or_unavailable(lambda svc: self._blob(svc, owner, resource_id).download_blob(
                     offset=span.offset, length=span.length, etag=record.etag,
                     match_condition=MatchConditions.IfNotModified,
                     max_concurrency=DOWNLOAD_CONCURRENCY).readall())
@@ -415,7 +413,7 @@ class ResourceStore:
         position = _Position.decode(cursor, owner, kind) if cursor else _Position()
         prefix = owner.namespace + "/"
         try:
-            return self._call(lambda svc: self._list_page(svc, owner, prefix, kind, limit,
+            return run_or_unavailable(lambda svc: self._list_page(svc, owner, prefix, kind, limit,
                                                           position))
         except ResourceNotFoundError:  # no container yet: nothing was ever stored
             return Page([], None)
@@ -506,7 +504,7 @@ class ResourceStore:
                 return current
             updated = replace(current, name=name, metadata=metadata, updated=_now())
             try:
-                result = self._call(lambda svc: self._blob(svc, owner, resource_id).set_blob_metadata(
+                result = run_or_unavailable(lambda svc: self._blob(svc, owner, resource_id).set_blob_metadata(
                     self._blob_metadata(updated), etag=current.etag,
                     match_condition=MatchConditions.IfNotModified))
             except ResourceModifiedError:
@@ -524,7 +522,7 @@ class ResourceStore:
             current = self.get(owner, resource_id)
             conditions.allows(current.etag)
             try:
-                self._call(lambda svc: self._blob(svc, owner, resource_id).delete_blob(
+                run_or_unavailable(lambda svc: self._blob(svc, owner, resource_id).delete_blob(
                     etag=current.etag, match_condition=MatchConditions.IfNotModified))
             except ResourceModifiedError:
                 continue
@@ -564,7 +562,7 @@ class ResourceStore:
             try:
                 blocks, digest = self._stage(owner, resource_id, view, digest)
                 record = replace(record, sha256=digest)
-                result = self._call(lambda svc: self._blob(svc, owner, resource_id).commit_block_list(
+                result = run_or_unavailable(lambda svc: self._blob(svc, owner, resource_id).commit_block_list(
                     blocks, content_settings=ContentSettings(content_type=content_type),
                     metadata=self._blob_metadata(record), **condition))
             except (ResourceModifiedError, ResourceExistsError):
@@ -593,7 +591,7 @@ class ResourceStore:
 
         def stage(block_id: str, span: ByteSpan) -> None:
             chunk = view[span.offset:span.offset + span.length]
-            self._call(lambda svc: self._blob(svc, owner, resource_id).stage_block(
+            run_or_unavailable(lambda svc: self._blob(svc, owner, resource_id).stage_block(
                 block_id, chunk, length=span.length))
 
         hasher = hashlib.sha256() if digest is None else None
@@ -613,32 +611,20 @@ class ResourceStore:
 
     # -- storage plumbing ------------------------------------------------------------------
 
-    def _call(self, operation: Callable[[BlobServiceClient], T]) -> T:
-        """One storage operation via ``run_with_storage``; storage failing is a 503, not a bug."""
-        try:
-            return run_with_storage(operation)
-        except HttpResponseError as exc:
-            status = exc.status_code
-            if status is None or status >= 500 or status in (401, 403):
-                raise DependencyUnavailable(
-                    "storage", f"Blob Storage answered {status} ({exc.error_code}); "
-                               f"try again later.") from exc
-            raise
-
     def _blob(self, svc: BlobServiceClient, owner: Owner, resource_id: str) -> BlobClient:
         return svc.get_blob_client(self.container, f"{owner.namespace}/{resource_id}")
 
     def _create_container(self) -> None:
         """Create the container on first use; a concurrent creator winning is fine."""
         try:
-            self._call(lambda svc: svc.create_container(self.container))
+            run_or_unavailable(lambda svc: svc.create_container(self.container))
             log.info("created blob container %s", self.container)
         except ResourceExistsError:
             pass
 
     def _current(self, owner: Owner, resource_id: str) -> ResourceRecord | None:
         try:
-            properties = self._call(
+            properties = run_or_unavailable(
                 lambda svc: self._blob(svc, owner, resource_id).get_blob_properties())
         except ResourceNotFoundError:  # no such blob, or no container yet
             return None
